@@ -1,0 +1,1 @@
+"""Mesa agent populations playing the Fang & Ramsay alliance game."""

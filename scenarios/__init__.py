@@ -1,0 +1,1 @@
+"""Scenario files, the scenario runner, sweeps, figures and the `alliances` command-line interface."""
