@@ -1,0 +1,134 @@
+"""The ``alliances`` command-line interface.
+
+One argparse parser; every subcommand lives in its own module and registers
+itself. To add a subcommand, write a module with
+
+    def register(subparsers):
+        p = subparsers.add_parser("name", help="one line for `alliances --help`",
+                                  description="longer text for `alliances name --help`")
+        p.add_argument(...)
+        p.set_defaults(handler=run)        # run(args: argparse.Namespace) -> int | None
+
+and append its import path to ``COMMAND_MODULES`` below. That is all.
+
+Conventions every handler can rely on (``main`` enforces them):
+
+* A ``ValueError`` raised by a handler (a bad parameter: ``analytic.validate``
+  raises these) is printed as ONE line ``alliances: error: <message>`` on stderr
+  and the exit code is 2, with no traceback. Argparse's own errors (unknown
+  option, ``--phi abc``) are printed the same way, also with exit code 2.
+* An ``OSError`` (e.g. an output directory that cannot be written) is printed
+  the same way with exit code 1.
+* The handler's return value is the exit code (``None`` means 0). Write results
+  to stdout; nothing else should go to stderr on success.
+* Modules are imported every time the CLI starts, so keep their top-level
+  imports light: import matplotlib, mesa etc. inside the handler.
+
+Helpers for handlers: ``add_param`` (a float parameter option such as
+``--phi``) and ``to_jsonable`` / ``print_json`` (nan -> null, numpy -> Python).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import math
+import sys
+from typing import Any, Sequence
+
+PROG = "alliances"
+
+#: Import paths of the modules that define ``register(subparsers)``, in the
+#: order their subcommands appear in ``alliances --help``.
+COMMAND_MODULES: list[str] = [
+    "scenarios.analytic_commands",  # equilibrium, welfare
+    "scenarios.figures",  # figure 3 | 4
+]
+
+
+class _Parser(argparse.ArgumentParser):
+    """ArgumentParser whose errors are one line: ``alliances: error: <message>``."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        _print_error(message)
+        sys.exit(2)
+
+
+def _print_error(message: str) -> None:
+    one_line = " ".join(str(message).split())
+    print(f"{PROG}: error: {one_line}", file=sys.stderr)
+
+
+def add_param(parser: argparse.ArgumentParser, name: str, default: float | None,
+              help: str) -> None:
+    """Add a float option ``--name``; required when ``default`` is None.
+
+    Range checks are left to ``analytic.validate`` so that the messages are the
+    analytic module's own.
+    """
+    opt = "--" + name.replace("_", "-")
+    if default is None:
+        parser.add_argument(opt, dest=name, type=float, required=True, metavar=name.upper(),
+                            help=help)
+    else:
+        parser.add_argument(opt, dest=name, type=float, default=default,
+                            metavar=name.upper(), help=f"{help} (default: {default:g})")
+
+
+def to_jsonable(value: Any) -> Any:
+    """Convert numpy scalars/arrays, dataclasses and dicts to JSON types; nan/inf -> None."""
+    import dataclasses
+
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        value = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
+    if isinstance(value, dict):
+        return {str(k): to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [to_jsonable(v) for v in value]
+    if hasattr(value, "tolist") and not isinstance(value, (str, bytes)):  # numpy
+        return to_jsonable(value.tolist())
+    if isinstance(value, bool) or value is None or isinstance(value, (str, int)):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    return str(value)
+
+
+def print_json(value: Any) -> None:
+    print(json.dumps(to_jsonable(value), indent=2, allow_nan=False))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog=PROG,
+        description="Fang & Ramsay's two-period alliance game: equilibrium, welfare, "
+                    "figures and agent-based scenarios.",
+    )
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True,
+                                       parser_class=_Parser)
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``alliances`` console script; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler = getattr(args, "handler", None)
+    if handler is None:  # a registered parser forgot set_defaults(handler=...)
+        parser.error(f"subcommand {args.command!r} has no handler")
+    try:
+        code = handler(args)
+    except ValueError as exc:
+        _print_error(exc)
+        return 2
+    except OSError as exc:
+        _print_error(exc)
+        return 1
+    return 0 if code is None else int(code)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
