@@ -1,0 +1,198 @@
+"""The paper's Figures 3 and 4, redrawn from the analytic solution.
+
+* Figure 3: the probability that the alliance acts (``p_alliance``) against the
+  search cost c. By Prop. 1 it is 1 for c >= 1/32; below 1/32 it dips.
+* Figure 4: the protégé's expected utility (``u_protege``) against c, with the
+  welfare-maximising search cost c* (``analytic.optimal_search_cost``) marked;
+  at phi = 1.1, delta = .99 the paper finds c* = 1/32.
+
+``figure3_data`` / ``figure4_data`` return the curves as DataFrames (no
+plotting); ``plot_figure3`` / ``plot_figure4`` draw them with seaborn;
+``write_figure`` writes ``figureN.png`` and ``figureN.csv`` into a directory.
+``register`` adds the ``alliances figure`` subcommand.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from scenarios.cli import add_param
+
+PROP1_BOUNDARY = 1.0 / 32.0  # c >= 1/32  <=>  1 - r* >= 1/4 (Prop. 1)
+DEFAULTS = {"phi": 1.1, "delta": 0.99, "c_max": 0.06, "points": 481}
+
+
+def c_grid(c_max: float = DEFAULTS["c_max"], points: int = DEFAULTS["points"]) -> np.ndarray:
+    """``points`` evenly spaced search costs on [0, c_max]."""
+    if not (isinstance(c_max, (int, float)) and math.isfinite(c_max) and c_max > 0):
+        raise ValueError(f"c_max must be a finite number > 0, got {c_max}")
+    if int(points) != points or points < 2:
+        raise ValueError(f"points must be an integer >= 2, got {points}")
+    return np.linspace(0.0, float(c_max), int(points))
+
+
+def _check(phi: float, delta: float) -> None:
+    import analytic
+
+    analytic.validate(phi=phi, c=0.0, delta=delta)
+
+
+def figure3_data(phi: float = DEFAULTS["phi"], delta: float = DEFAULTS["delta"],
+                 c_max: float = DEFAULTS["c_max"], points: int = DEFAULTS["points"]
+                 ) -> pd.DataFrame:
+    """Outcome probabilities against c: columns c, p_alliance, p_breakup, p_none, phi, delta."""
+    import analytic
+
+    _check(phi, delta)
+    c = c_grid(c_max, points)
+    eq = analytic.solve_many(phi=phi, c=c, delta=delta)
+    df = pd.DataFrame({
+        "c": c,
+        "p_alliance": np.asarray(eq["p_alliance"], dtype=float),
+        "p_breakup": np.asarray(eq["p_breakup"], dtype=float),
+        "p_none": np.asarray(eq["p_none"], dtype=float),
+    })
+    df["phi"] = float(phi)
+    df["delta"] = float(delta)
+    return df
+
+
+def figure4_data(phi: float = DEFAULTS["phi"], delta: float = DEFAULTS["delta"],
+                 c_max: float = DEFAULTS["c_max"], points: int = DEFAULTS["points"]
+                 ) -> pd.DataFrame:
+    """The protégé's (and patron's) expected utility against c.
+
+    Columns c, u_protege, u_patron, is_c_star, phi, delta. The grid is the even
+    grid of ``c_grid`` plus c* itself (the one row with ``is_c_star`` True; an
+    even-grid point within 1e-12 of c* is replaced by it), so the grid reaches
+    c* even when c* > c_max.
+    """
+    import analytic
+
+    _check(phi, delta)
+    c_star = float(analytic.optimal_search_cost(phi=phi, delta=delta).c_star)
+    c = c_grid(c_max, points)
+    c = c[np.abs(c - c_star) > 1e-12]
+    c = np.sort(np.append(c, c_star))
+    eq = analytic.solve_many(phi=phi, c=c, delta=delta)
+    df = pd.DataFrame({
+        "c": c,
+        "u_protege": np.asarray(eq["u_protege"], dtype=float),
+        "u_patron": np.asarray(eq["u_patron"], dtype=float),
+        "is_c_star": c == c_star,
+    })
+    df["phi"] = float(phi)
+    df["delta"] = float(delta)
+    return df
+
+
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    sns.set_theme(style="whitegrid", context="notebook")
+    return plt, sns
+
+
+def plot_figure3(df: pd.DataFrame, path: str | Path) -> Path:
+    """Draw Figure 3 from ``figure3_data``'s frame to a PNG at ``path``."""
+    plt, sns = _pyplot()
+    phi, delta = float(df["phi"].iloc[0]), float(df["delta"].iloc[0])
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    sns.lineplot(data=df, x="c", y="p_alliance", ax=ax, color="C0", linewidth=2,
+                 label="alliance acts")
+    if PROP1_BOUNDARY <= df["c"].max():
+        ax.axvline(PROP1_BOUNDARY, color="0.4", linestyle=":", linewidth=1.2,
+                   label="c = 1/32 (Prop. 1 for c ≥ 1/32)")
+    ax.set_xlabel("search cost $c$")
+    ax.set_ylabel("Pr(alliance acts)")
+    ax.set_xlim(df["c"].min(), df["c"].max())
+    low = float(np.nanmin(df["p_alliance"]))
+    ax.set_ylim(min(low, 1.0) - 0.05 * max(1.0 - low, 0.02), 1.0 + 0.05 * max(1.0 - low, 0.02))
+    ax.set_title("Figure 3: probability that the alliance acts against the search cost\n"
+                 f"$\\phi$ = {phi:g}, $\\delta$ = {delta:g}")
+    ax.legend(loc="lower right")
+    fig.tight_layout()
+    path = Path(path)
+    fig.savefig(path, dpi=150)
+    plt.close(fig)
+    return path
+
+
+def plot_figure4(df: pd.DataFrame, path: str | Path) -> Path:
+    """Draw Figure 4 from ``figure4_data``'s frame to a PNG at ``path``."""
+    plt, sns = _pyplot()
+    phi, delta = float(df["phi"].iloc[0]), float(df["delta"].iloc[0])
+    star = df[df["is_c_star"]].iloc[0]
+    c_star, u_star = float(star["c"]), float(star["u_protege"])
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    sns.lineplot(data=df, x="c", y="u_protege", ax=ax, color="C0", linewidth=2,
+                 label="protégé's expected utility")
+    ax.axvline(c_star, color="C3", linestyle="--", linewidth=1.2)
+    ax.plot([c_star], [u_star], "o", color="C3", label=f"$c^*$ = {c_star:.5g}")
+    ax.annotate(f"$c^*$ = {c_star:.5g}\n$u_2$ = {u_star:.4f}", xy=(c_star, u_star),
+                xytext=(12, -30), textcoords="offset points", color="C3",
+                arrowprops={"arrowstyle": "-", "color": "C3"})
+    ax.set_xlabel("search cost $c$")
+    ax.set_ylabel("protégé's expected utility $u_2$")
+    ax.set_xlim(df["c"].min(), df["c"].max())
+    ax.set_title("Figure 4: protégé's (player 2's) expected utility against the search cost\n"
+                 f"$\\phi$ = {phi:g}, $\\delta$ = {delta:g}")
+    ax.legend(loc="lower right")
+    fig.tight_layout()
+    path = Path(path)
+    fig.savefig(path, dpi=150)
+    plt.close(fig)
+    return path
+
+
+FIGURES = {3: (figure3_data, plot_figure3), 4: (figure4_data, plot_figure4)}
+
+
+def write_figure(number: int, out: str | Path, **params) -> list[Path]:
+    """Write ``figureN.csv`` and ``figureN.png`` into ``out``; return the two paths."""
+    if number not in FIGURES:
+        raise ValueError(f"figure must be one of {sorted(FIGURES)}, got {number}")
+    data_fn, plot_fn = FIGURES[number]
+    df = data_fn(**params)
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    csv_path = out / f"figure{number}.csv"
+    df.to_csv(csv_path, index=False)
+    png_path = plot_fn(df, out / f"figure{number}.png")
+    return [png_path, csv_path]
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "figure",
+        help="redraw the paper's Figure 3 or 4 (PNG + CSV)",
+        description="Figure 3: probability that the alliance acts against the search cost c. "
+                    "Figure 4: the protégé's expected utility against c, with c* marked. "
+                    "Writes figureN.png and the plotted curve as figureN.csv into --out.",
+    )
+    p.add_argument("number", type=int, choices=sorted(FIGURES), help="figure number (3 or 4)")
+    p.add_argument("--out", default="out", metavar="DIR",
+                   help="output directory, created if missing (default: out)")
+    add_param(p, "phi", DEFAULTS["phi"], "production cost, in (1, 2)")
+    add_param(p, "delta", DEFAULTS["delta"], "discount factor, in (0, 1]")
+    add_param(p, "c_max", DEFAULTS["c_max"], "largest search cost on the grid")
+    p.add_argument("--points", type=int, default=DEFAULTS["points"], metavar="N",
+                   help=f"grid points on [0, c_max] (default: {DEFAULTS['points']})")
+    p.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    paths = write_figure(args.number, args.out, phi=args.phi, delta=args.delta,
+                         c_max=args.c_max, points=args.points)
+    for path in paths:
+        print(path)
+    return 0
