@@ -1,0 +1,319 @@
+"""Exact backward induction of the two-period alliance game over its whole domain.
+
+The patron's payoff from a first offer r1 that sends the protégé searching is (section 3.2.3)
+
+    W(r1) = (1 - r1) y(r1) + delta * int_{[y(r1), 1] in H} P2(x1) dx1,
+
+where H = {x1 : x1 < g(x1)} are the draws after which the protégé would hold out for
+period 2 even with x1 in hand, g is his period-1 reservation (`protege_reservation_period1`)
+and y(r1) = min(r1, sup{x1 : g(x1) <= r1}) is the chance that he takes r1 in period 1.
+Period-2 play is piecewise polynomial in x1 between the breakpoints phi - 1, 1/2, r~ and r*,
+so every integral here is exact. W is continuous between the values g takes on its
+plateaus (where it jumps up), is r1 (1 - r1) where y = r1, and is concave where y moves
+along the lottery part of g; the patron's best search-inducing offer is therefore among a
+short list of candidates (breakpoints, plateau values, the two stationary points), which
+`solve_many` evaluates exactly and compares with the offer accepted at once, max(r*, phi - 1)
+(Lemma 2), and with letting the protégé delay.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+
+import numpy as np
+import pandas as pd
+
+from analytic import paper, strategies
+from analytic.params import validate, validate_scalar
+
+#: Payoff differences below this are ties, broken by the tie rules (docs/analytic-api.md).
+TIE_TOLERANCE = 1e-12
+_N_PIECES = 5
+_V2, _P2, _PA, _CONTRIB = range(4)
+
+
+@dataclass(frozen=True)
+class Equilibrium:
+    """The unique subgame-perfect equilibrium at one parameter point, and its outcome."""
+
+    phi: float
+    c: float
+    delta: float
+    r1: float                      # patron's first offer
+    first_move: str                # protégé's first move: 'accept' | 'search' | 'delay'
+    u_patron: float                # expected discounted payoffs
+    u_protege: float
+    p_alliance: float              # the alliance acts
+    p_breakup: float               # the protégé produces with an ad hoc partner
+    p_none: float                  # nothing is produced
+    p_period2: float               # the game reaches period 2
+    expected_contribution: float   # E[patron's contribution | the alliance acts]
+    contribution_excess: float     # expected_contribution - (phi - 1), the free-riding minimum
+    r_star: float                  # eq. 3
+    r_tilde: float                 # eq. 5 (nan when c >= 1/32)
+    r1_star: float                 # section 3.2.1
+    regime: str                    # 'prop1' | 'prop2'
+    delta_lower_bound: float       # section 3.2.1
+    paper_assumptions_hold: bool   # phi < 3/2, delta >= the lower bound, r* >= phi - 1
+
+    def patron_offer_period2(self, x1):
+        """Patron's period-2 offer given the standing outside offer x1 (0 without a first search)."""
+        return strategies.patron_offer_period2(x1, self.phi, self.c, self.delta)
+
+    def protege_reservation_period1(self, x1):
+        """Least best standing offer the protégé takes in period 1 after a search that drew x1."""
+        return strategies.protege_reservation_period1(x1, self.phi, self.c, self.delta)
+
+    def protege_accepts_period1(self, r1, x1):
+        """After a first search that drew x1: does the protégé take max(r1, x1) now (else period 2)?"""
+        return np.maximum(r1, x1) >= self.protege_reservation_period1(x1)
+
+    def protege_searches_period2(self, s_bar):
+        """Does the protégé search in period 2 holding s_bar = max(x1, r2, phi - 1)?"""
+        return strategies.protege_searches_period2(s_bar, self.c)
+
+    def protege_first_move(self, r1):
+        """Protégé's first move against any first offer r1."""
+        return protege_first_move(r1, self.phi, self.c, self.delta)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+EQUILIBRIUM_FIELDS = tuple(f.name for f in fields(Equilibrium))
+
+
+class _Game:
+    """Period-2 play and the protégé's reservation, as polynomials on the pieces of [0, 1]."""
+
+    def __init__(self, phi, c, delta):
+        self.phi, self.c, self.delta = (np.asarray(v, dtype=float)[:, None] for v in (phi, c, delta))
+        self.a = self.phi - 1.0
+        self.rho = paper.r_star(self.c)
+        breaks = np.concatenate(
+            [np.zeros_like(self.a), self.a, np.full_like(self.a, 0.5),
+             np.nan_to_num(paper.r_tilde(self.c), nan=1.0), self.rho, np.ones_like(self.a)], axis=1)
+        breaks = np.sort(np.clip(breaks, 0.0, 1.0), axis=1)
+        self.lo, self.hi = breaks[:, :-1], breaks[:, 1:]
+        mid = 0.5 * (self.lo + self.hi)
+        below_a = self.hi <= self.a
+        m_mid = np.maximum(mid, self.a)
+        lottery = strategies.period2_is_lottery(m_mid, self.c)
+        r2_mid = strategies.period2_offer(m_mid, self.c, lottery)
+        # On each piece r2 = u + v x1: constant below phi - 1 and below the floor it matches, else x1.
+        v = (~below_a) & (r2_mid == m_mid)
+        u = np.where(v, 0.0, r2_mid)
+        q = strategies.period2_coeffs(lottery, self.phi, self.c)  # (n, K, quantity, power in r2)
+        u, v = u[..., None], v[..., None].astype(float)
+        self.poly = np.stack([q[..., 0] + q[..., 1] * u + q[..., 2] * u**2,
+                              (q[..., 1] + 2.0 * q[..., 2] * u) * v,
+                              q[..., 2] * v**2], axis=-1)  # (n, K, quantity, power in x1)
+        self.g = self.delta[..., None] * self.poly[:, :, _V2, :]
+        self.g[..., 0] += self.a
+        self.h_end = self._hold_out_end()
+
+    def _g_at(self, x):
+        g = self.g
+        return g[..., 0] + g[..., 1] * x + g[..., 2] * x**2
+
+    def _hold_out_end(self):
+        """End e of H on each piece: x1 - g(x1) is nondecreasing there, so H is [lo, e)."""
+        lo, hi = self.lo, self.hi
+        f_lo, f_hi = lo - self._g_at(lo), hi - self._g_at(hi)
+        g0, g1, g2 = self.g[..., 0], self.g[..., 1], self.g[..., 2]
+        b = 1.0 - g1
+        with np.errstate(invalid="ignore", divide="ignore"):
+            root = 2.0 * g0 / (b + np.sqrt(np.maximum(b * b - 4.0 * g2 * g0, 0.0)))
+        return np.where(f_lo >= 0, lo, np.where(f_hi < 0, hi, np.clip(root, lo, hi)))
+
+    def takes_r1_share(self, r1):
+        """y(r1): measure of draws after which the protégé takes r1 in period 1. r1 is (n, M)."""
+        r1 = r1[..., None]
+        lo, hi = self.lo[:, None, :], self.hi[:, None, :]
+        g = self.g[:, None, :, :]
+        g_lo = g[..., 0] + g[..., 1] * lo + g[..., 2] * lo**2
+        g_hi = g[..., 0] + g[..., 1] * hi + g[..., 2] * hi**2
+        rest = r1 - g[..., 0]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            root = 2.0 * rest / (g[..., 1] + np.sqrt(np.maximum(g[..., 1] ** 2 + 4.0 * g[..., 2] * rest, 0.0)))
+        t = np.where(g_lo > r1, 0.0, np.where(g_hi <= r1, hi, np.clip(root, lo, hi)))
+        return np.minimum(r1[..., 0], t.max(axis=-1))
+
+    def outcome(self, r1):
+        """Payoffs and outcome measures of a search-inducing first offer r1 (n, M)."""
+        y = self.takes_r1_share(r1)
+        yk = y[..., None]
+        lo, hi, e = (np.maximum(yk, b[:, None, :]) for b in (self.lo, self.hi, self.h_end))
+        p = self.poly[:, None]  # (n, 1, K, quantity, power)
+
+        def integral(x0, x1):  # int of each quantity's polynomial, summed over pieces
+            def prim(x):
+                x = x[..., None]
+                return p[..., 0] * x + p[..., 1] * x**2 / 2 + p[..., 2] * x**3 / 3
+            return (prim(x1) - prim(x0)).sum(axis=2)
+
+        held = integral(lo, e)                       # draws in H: play goes to period 2
+        held_share = (e - lo).sum(axis=-1)
+        taken_share = (hi - e).sum(axis=-1)          # draws outside H: he takes x1 now
+        taken_value = ((hi**2 - e**2) / 2).sum(axis=-1) - self.a * taken_share
+        delta = self.delta
+        return dict(
+            u_patron=(1.0 - r1) * y + delta * held[..., _P2],
+            u_protege=-self.c + y * (r1 - self.a) + delta * held[..., _V2] + taken_value,
+            p_alliance=y + held[..., _PA],
+            p_breakup=taken_share + held_share - held[..., _PA],
+            p_period2=held_share,
+            contribution_mass=y * r1 + held[..., _CONTRIB],
+        )
+
+    def delay_outcome(self):
+        """Payoffs and outcome measures if the protégé moves straight on to period 2 (x1 = 0)."""
+        v = strategies.period2_values(0.0, self.phi, self.c)[:, 0]
+        return dict(u_patron=self.delta[:, 0] * v[:, _P2], u_protege=self.delta[:, 0] * v[:, _V2],
+                    p_alliance=v[:, _PA], p_breakup=1.0 - v[:, _PA], p_period2=np.ones_like(v[:, 0]),
+                    contribution_mass=v[:, _CONTRIB])
+
+    def accept_threshold(self):
+        """Least first offer the protégé accepts at once: max(r*, phi - 1) (Lemma 2, whole domain)."""
+        return np.maximum(self.rho, self.a)[:, 0]
+
+    def search_beats_delay(self, r1):
+        """Does the protégé search rather than delay against r1 (n, M)? (tie rule 5: search)"""
+        delay_value = self.delay_outcome()["u_protege"]
+        return self.outcome(r1)["u_protege"] >= delay_value[:, None] - TIE_TOLERANCE
+
+    def least_search_offer(self):
+        """Least r1 against which the protégé searches rather than delays (0 if he never delays).
+
+        His search value is Theta(0) + Phi(r1), Phi(r1) = int (r1 - max(x1, g(x1)))^+ dx1, which is
+        convex and increasing with slope y(r1), and the offer max(r*, phi - 1) makes him search
+        or accept; Newton's method from there stays on the searching side and converges to it.
+        """
+        r1 = self.accept_threshold()[:, None]
+        value_at_zero = self.outcome(np.zeros_like(r1))["u_protege"]
+        shortfall = self.delay_outcome()["u_protege"][:, None] - value_at_zero
+        delays_at_zero = shortfall[:, 0] > TIE_TOLERANCE
+        for _ in range(60):
+            gain = self.outcome(r1)["u_protege"] - value_at_zero
+            slope = self.takes_r1_share(r1)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                step = np.where(slope > 0, (gain - shortfall) / slope, 0.0)
+            step = np.where(delays_at_zero[:, None], np.maximum(step, 0.0), 0.0)
+            r1 = r1 - step
+            if np.all(step < 1e-15):
+                break
+        return np.where(delays_at_zero, r1[:, 0], 0.0), delays_at_zero
+
+    def candidate_offers(self, least_search):
+        """First offers among which the patron's best search-inducing offer lies."""
+        delta, a, c = self.delta, self.a, self.c
+        # Stationary point of W along the lottery part of g: 1 - g(x) - delta x = 0.
+        x_stat = np.sqrt(2.0 * (1.0 - a) / delta + 2.0 * a + 2.0 * c) - 1.0
+        x_stat = np.clip(x_stat, self.lo, self.hi)
+        g_hi_left = self._g_at(self.hi)
+        return np.concatenate(
+            [np.zeros_like(a), np.full_like(a, 0.5), least_search[:, None], self.lo, self.hi,
+             self.h_end, self._g_at(self.lo), g_hi_left, self._g_at(x_stat)], axis=1)
+
+
+def _best_search_offer(phi, c, delta):
+    """Patron's best search-inducing offer, its outcome, and whether the protégé can be made to delay."""
+    game = _Game(phi, c, delta)
+    r_acc = game.accept_threshold()
+    least_search, delay_possible = game.least_search_offer()
+    offers = np.clip(game.candidate_offers(least_search), 0.0, 1.0)
+    out = game.outcome(offers)
+    feasible = (offers < r_acc[:, None]) & (offers >= least_search[:, None] - TIE_TOLERANCE)
+    w = np.where(feasible, out["u_patron"], -np.inf)
+    w_best = w.max(axis=1)
+    # Tie rule 6: among equally good search-inducing offers, the larger offer.
+    best = np.argmax(np.where(w >= w_best[:, None] - TIE_TOLERANCE, offers, -np.inf), axis=1)
+    rows = np.arange(len(r_acc))
+    search = {k: v[rows, best] for k, v in out.items()}
+    search["u_patron"] = w_best
+    search["r1"] = offers[rows, best]
+    return search, delay_possible
+
+
+def _solve_arrays(phi, c, delta) -> dict:
+    game = _Game(phi, c, delta)
+    r_acc = game.accept_threshold()
+    delay = game.delay_outcome()
+    # Where r* <= phi - 1 the patron's offer phi - 1 is accepted and leaves her the most she can
+    # ever get, 1 - (phi - 1): no search needs to be considered there.
+    n = len(r_acc)
+    search = {k: np.full(n, np.nan) for k in delay}
+    search["u_patron"], search["r1"] = np.full(n, -np.inf), np.full(n, np.nan)
+    delay_possible = np.zeros(n, dtype=bool)
+    can_search = game.rho[:, 0] > game.a[:, 0]
+    if can_search.any():
+        sub, sub_delay = _best_search_offer(phi[can_search], c[can_search], delta[can_search])
+        for k, v in sub.items():
+            search[k][can_search] = v
+        delay_possible[can_search] = sub_delay
+    w_best, search_r1 = search["u_patron"], search["r1"]
+    delay_value = np.where(delay_possible, delay["u_patron"], -np.inf)
+    accept_value = 1.0 - r_acc
+    choose_accept = accept_value >= np.maximum(w_best, delay_value) - TIE_TOLERANCE
+    choose_search = ~choose_accept & (w_best >= delay_value - TIE_TOLERANCE)
+
+    def pick(accept, search_v, delay_v):
+        return np.where(choose_accept, accept, np.where(choose_search, search_v, delay_v))
+
+    a = game.a[:, 0]
+    r1 = pick(r_acc, search_r1, 0.0)
+    result = dict(
+        r1=r1,
+        first_move=pick("accept", "search", "delay"),
+        u_patron=pick(accept_value, search["u_patron"], delay["u_patron"]),
+        u_protege=pick(r_acc - a, search["u_protege"], delay["u_protege"]),
+        p_alliance=pick(1.0, search["p_alliance"], delay["p_alliance"]),
+        p_breakup=pick(0.0, search["p_breakup"], delay["p_breakup"]),
+        p_period2=pick(0.0, search["p_period2"], delay["p_period2"]),
+    )
+    contribution_mass = pick(r_acc, search["contribution_mass"], delay["contribution_mass"])
+    result["p_none"] = np.clip(1.0 - result["p_alliance"] - result["p_breakup"], 0.0, 1.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        result["expected_contribution"] = np.where(
+            result["p_alliance"] > 0, contribution_mass / result["p_alliance"], np.nan)
+    result["contribution_excess"] = result["expected_contribution"] - a
+    return result
+
+
+def _paper_fields(phi, c, delta) -> dict:
+    lower = paper.delta_lower_bound(phi, c)
+    rs = paper.r_star(c)
+    return dict(
+        r_star=rs, r_tilde=paper.r_tilde(c), r1_star=paper.r1_star(phi, c, delta),
+        regime=paper.regime(c), delta_lower_bound=lower,
+        paper_assumptions_hold=(phi < 1.5) & (delta >= lower) & (rs >= phi - 1.0),
+    )
+
+
+def solve_many(phi, c, delta) -> pd.DataFrame:
+    """Equilibria over arrays of parameters (broadcast together); one DataFrame row per point."""
+    phi, c, delta = (np.ravel(v) for v in np.broadcast_arrays(*validate(phi, c, delta)))
+    columns = dict(phi=phi, c=c, delta=delta)
+    if len(phi):
+        columns.update(_solve_arrays(phi, c, delta))
+        columns.update(_paper_fields(phi, c, delta))
+    return pd.DataFrame(columns, columns=list(EQUILIBRIUM_FIELDS))
+
+
+def solve(phi: float, c: float, delta: float) -> Equilibrium:
+    """The unique subgame-perfect equilibrium at (phi, c, delta)."""
+    phi, c, delta = validate_scalar(phi, c, delta)
+    row = solve_many(phi, c, delta).iloc[0]
+    values = {name: row[name] for name in EQUILIBRIUM_FIELDS}
+    for name, value in values.items():
+        values[name] = value.item() if hasattr(value, "item") else value
+    values["paper_assumptions_hold"] = bool(values["paper_assumptions_hold"])
+    return Equilibrium(**values)
+
+
+def protege_first_move(r1, phi, c, delta):
+    """Protégé's first move against any first offer r1: 'accept', 'search' or 'delay' (Lemma 2)."""
+    phi, c, delta = validate(phi, c, delta)
+    r1, phi, c, delta = (np.ravel(v) for v in np.broadcast_arrays(np.asarray(r1, dtype=float), phi, c, delta))
+    game = _Game(phi, c, delta)
+    searches = game.search_beats_delay(r1[:, None])[:, 0]
+    return np.where(r1 >= game.accept_threshold(), "accept", np.where(searches, "search", "delay"))
