@@ -138,32 +138,32 @@ class _Game:
         t = np.where(g_lo > r1, 0.0, np.where(g_hi <= r1, hi, np.clip(root, lo, hi)))
         return np.minimum(r1[..., 0], t.max(axis=-1))
 
-    def outcome(self, r1):
-        """Payoffs and outcome measures of a search-inducing first offer r1 (n, M)."""
+    def outcome(self, r1, wanted=("u_patron", "u_protege", "p_alliance", "p_breakup", "p_period2",
+                                  "contribution_mass")):
+        """Payoffs and outcome measures of a search-inducing first offer r1 (n, M); only those `wanted`."""
         y = self.takes_r1_share(r1)
         yk = y[..., None]
-        lo, hi, e = (np.maximum(yk, b[:, None, :]) for b in (self.lo, self.hi, self.h_end))
-        p = self.poly[:, None]  # (n, 1, K, quantity, power)
+        lo, e, hi = (np.maximum(yk, b[:, None, :]) for b in (self.lo, self.h_end, self.hi))
 
-        def integral(x0, x1):  # int of each quantity's polynomial, summed over pieces
+        def held(quantity):  # int over the draws in H (play goes on to period 2), summed over pieces
+            p = self.poly[:, None, :, quantity, :]
             def prim(x):
-                x = x[..., None]
                 return p[..., 0] * x + p[..., 1] * x**2 / 2 + p[..., 2] * x**3 / 3
-            return (prim(x1) - prim(x0)).sum(axis=2)
+            return (prim(e) - prim(lo)).sum(axis=-1)
 
-        held = integral(lo, e)                       # draws in H: play goes to period 2
-        held_share = (e - lo).sum(axis=-1)
-        taken_share = (hi - e).sum(axis=-1)          # draws outside H: he takes x1 now
-        taken_value = ((hi**2 - e**2) / 2).sum(axis=-1) - self.a * taken_share
-        delta = self.delta
-        return dict(
-            u_patron=(1.0 - r1) * y + delta * held[..., _P2],
-            u_protege=-self.c + y * (r1 - self.a) + delta * held[..., _V2] + taken_value,
-            p_alliance=y + held[..., _PA],
-            p_breakup=taken_share + held_share - held[..., _PA],
-            p_period2=held_share,
-            contribution_mass=y * r1 + held[..., _CONTRIB],
+        def taken_share():  # draws outside H: he takes x1 at once
+            return (hi - e).sum(axis=-1)
+
+        formulas = dict(
+            u_patron=lambda: (1.0 - r1) * y + self.delta * held(_P2),
+            u_protege=lambda: (-self.c + y * (r1 - self.a) + self.delta * held(_V2)
+                               + ((hi**2 - e**2) / 2).sum(axis=-1) - self.a * taken_share()),
+            p_alliance=lambda: y + held(_PA),
+            p_breakup=lambda: taken_share() + (e - lo).sum(axis=-1) - held(_PA),
+            p_period2=lambda: (e - lo).sum(axis=-1),
+            contribution_mass=lambda: y * r1 + held(_CONTRIB),
         )
+        return {name: formulas[name]() for name in wanted}
 
     def delay_outcome(self):
         """Payoffs and outcome measures if the protégé moves straight on to period 2 (x1 = 0)."""
@@ -179,7 +179,11 @@ class _Game:
     def search_beats_delay(self, r1):
         """Does the protégé search rather than delay against r1 (n, M)? (tie rule 5: search)"""
         delay_value = self.delay_outcome()["u_protege"]
-        return self.outcome(r1)["u_protege"] >= delay_value[:, None] - TIE_TOLERANCE
+        return self.protege_search_value(r1) >= delay_value[:, None] - TIE_TOLERANCE
+
+    def protege_search_value(self, r1):
+        """Protégé's expected payoff from searching against r1 (n, M)."""
+        return self.outcome(r1, wanted=("u_protege",))["u_protege"]
 
     def least_search_offer(self):
         """Least r1 against which the protégé searches rather than delays (0 if he never delays).
@@ -189,11 +193,11 @@ class _Game:
         or accept; Newton's method from there stays on the searching side and converges to it.
         """
         r1 = self.accept_threshold()[:, None]
-        value_at_zero = self.outcome(np.zeros_like(r1))["u_protege"]
+        value_at_zero = self.protege_search_value(np.zeros_like(r1))
         shortfall = self.delay_outcome()["u_protege"][:, None] - value_at_zero
         delays_at_zero = shortfall[:, 0] > TIE_TOLERANCE
         for _ in range(60):
-            gain = self.outcome(r1)["u_protege"] - value_at_zero
+            gain = self.protege_search_value(r1) - value_at_zero
             slope = self.takes_r1_share(r1)
             with np.errstate(invalid="ignore", divide="ignore"):
                 step = np.where(slope > 0, (gain - shortfall) / slope, 0.0)
@@ -204,15 +208,20 @@ class _Game:
         return np.where(delays_at_zero, r1[:, 0], 0.0), delays_at_zero
 
     def candidate_offers(self, least_search):
-        """First offers among which the patron's best search-inducing offer lies."""
+        """First offers among which the patron's best search-inducing offer lies.
+
+        W jumps up at the values g takes on its plateaus and where g jumps (g(lo), g(hi-)),
+        falls after them while y(r1) stays put, is r1 (1 - r1) where y = r1 (peak 1/2; ends at the
+        edges e of H), and is concave where y moves along the lottery part of g, with its peak
+        where 1 - g(x) - delta x = 0, i.e. x = sqrt(2(2 - phi)/delta + 2(phi - 1) + 2c) - 1.
+        """
         delta, a, c = self.delta, self.a, self.c
-        # Stationary point of W along the lottery part of g: 1 - g(x) - delta x = 0.
-        x_stat = np.sqrt(2.0 * (1.0 - a) / delta + 2.0 * a + 2.0 * c) - 1.0
-        x_stat = np.clip(x_stat, self.lo, self.hi)
-        g_hi_left = self._g_at(self.hi)
+        x_peak = np.sqrt(2.0 * (1.0 - a) / delta + 2.0 * a + 2.0 * c) - 1.0
+        x_peak = np.clip(x_peak, np.maximum(a, 0.5), np.nan_to_num(paper.r_tilde(c), nan=0.5))
+        m_peak = strategies.period2_values(x_peak, self.phi, c)[..., _V2]
         return np.concatenate(
-            [np.zeros_like(a), np.full_like(a, 0.5), least_search[:, None], self.lo, self.hi,
-             self.h_end, self._g_at(self.lo), g_hi_left, self._g_at(x_stat)], axis=1)
+            [np.full_like(a, 0.5), least_search[:, None], a + delta * m_peak, self.h_end,
+             self._g_at(self.lo), self._g_at(self.hi)], axis=1)
 
 
 def _best_search_offer(phi, c, delta):
@@ -221,16 +230,16 @@ def _best_search_offer(phi, c, delta):
     r_acc = game.accept_threshold()
     least_search, delay_possible = game.least_search_offer()
     offers = np.clip(game.candidate_offers(least_search), 0.0, 1.0)
-    out = game.outcome(offers)
+    w = game.outcome(offers, wanted=("u_patron",))["u_patron"]
     feasible = (offers < r_acc[:, None]) & (offers >= least_search[:, None] - TIE_TOLERANCE)
-    w = np.where(feasible, out["u_patron"], -np.inf)
+    w = np.where(feasible, w, -np.inf)
     w_best = w.max(axis=1)
     # Tie rule 6: among equally good search-inducing offers, the larger offer.
     best = np.argmax(np.where(w >= w_best[:, None] - TIE_TOLERANCE, offers, -np.inf), axis=1)
-    rows = np.arange(len(r_acc))
-    search = {k: v[rows, best] for k, v in out.items()}
-    search["u_patron"] = w_best
-    search["r1"] = offers[rows, best]
+    r1 = offers[np.arange(len(r_acc)), best]
+    search = {k: v[:, 0] for k, v in game.outcome(r1[:, None]).items()}
+    search["r1"] = r1
+    search["u_patron"] = np.where(np.isfinite(w_best), search["u_patron"], -np.inf)
     return search, delay_possible
 
 
