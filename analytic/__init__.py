@@ -7,6 +7,7 @@ draw by draw. The paper's objects (theta, r*, r~, r1*, omega, ...) are in `analy
 from analytic import paper
 from analytic.params import validate
 from analytic.solver import EQUILIBRIUM_FIELDS, Equilibrium, protege_first_move, solve, solve_many
+from analytic.welfare import Welfare, optimal_search_cost, phi_star
 from analytic.strategies import (
     patron_offer_period2,
     protege_reservation_period1,
@@ -16,4 +17,5 @@ from analytic.strategies import (
 __all__ = [
     "EQUILIBRIUM_FIELDS", "Equilibrium", "paper", "patron_offer_period2", "protege_first_move",
     "protege_reservation_period1", "protege_searches_period2", "solve", "solve_many", "validate",
+    "Welfare", "optimal_search_cost", "phi_star",
 ]

@@ -106,7 +106,7 @@ def delta_lower_bound(phi, c):
     a = np.asarray(phi, dtype=float) - 1.0
     c = np.asarray(c, dtype=float)
     rt = r_tilde(c)
-    with np.errstate(invalid="ignore"):
+    with np.errstate(invalid="ignore", divide="ignore"):
         s_peak = a + np.sqrt(np.maximum((1.0 - a) ** 2 - 2.0 * c, 0.0))
         s = np.minimum(rt, s_peak)
         bound = (s - a) / theta(s, phi, c)
