@@ -158,7 +158,7 @@ def brute_force(phi, c, delta, n_x=20000, n_r=400, n_r2=100000, n_ref=100, windo
                   search| after no first search (inf if one kind is impossible).  A
                   tie there (e.g. c = 1/32) changes the whole continuation, so even
                   u_patron jumps: compare nothing there;
-      window   -- min/max of r1, p_alliance, p_breakup, expected_contribution over
+      window   -- min/max of r1, u_protege, p_alliance, p_breakup, expected_contribution over
                   the offers with the same first move whose payoff is within
                   window_tol (default 2 * error_bound) of the best;
       x1, r2_of_x1, reservation -- period-2 offer and the protégé's period-1
@@ -196,7 +196,8 @@ def brute_force(phi, c, delta, n_x=20000, n_r=400, n_r2=100000, n_ref=100, windo
     near = (key >= key[b] - window_tol) & ~other
     p_all = float(res["p_alliance"][b])
     window = {}
-    for name, arr in (("r1", res["r1"]), ("p_alliance", res["p_alliance"]),
+    for name, arr in (("r1", res["r1"]), ("u_protege", res["u_protege"]),
+                      ("p_alliance", res["p_alliance"]),
                       ("p_breakup", res["p_breakup"]),
                       ("expected_contribution", res["contrib"] / np.maximum(res["p_alliance"], 1e-300))):
         window[name] = (float(arr[near].min()), float(arr[near].max()))
