@@ -34,32 +34,36 @@ def _u_protege(phi, c, delta):
 def optimal_search_cost(phi: float, delta: float) -> Welfare:
     """c* = argmax over c >= 0 of the protégé's expected utility (section 5, Figure 4).
 
-    u_protege(c) is piecewise smooth and jumps where the patron switches to the offer accepted
-    at once: c = 1/32 (Prop. 1 / Prop. 2), and for phi > 3/2 where 1 - r* = (phi - 1)(2 - phi),
-    the best lottery left to her, i.e. c = ((phi - 1)(2 - phi))^2 / 2; and it kinks at
-    c = (2 - phi)^2 / 2 (r* = phi - 1). The scan includes those points, then refines the best
-    grid interval with bounded Brent search. Ties go to the smaller c.
+    u_protege(c) is piecewise smooth; it jumps up where, as c rises, the patron switches to
+    the offer accepted at once (at c = 1/32 in the paper's case, Prop. 1), and falls after.
+    So: scan a grid (with 1/32 on it); if the best grid point is the first of a run where the
+    first offer is accepted, bisect for the switch and take its accepted side (tie rule 1);
+    otherwise refine the best grid interval with bounded Brent search. Ties go to the smaller c.
     """
     phi, _, delta = validate_scalar(phi, 0.0, delta)
-    a = phi - 1.0
-    special = [C_PROP1, (1.0 - a) ** 2 / 2.0] + ([(a * (1.0 - a)) ** 2 / 2.0] if a > 0.5 else [])
-    special = np.array(special)
-    grid = np.unique(np.concatenate([_C_GRID, special]))
-    u = _u_protege(phi, grid, delta)
+    grid = np.unique(np.concatenate([_C_GRID, [C_PROP1]]))
+    table = solve_many(phi, grid, delta)
+    u, accepted = table["u_protege"].to_numpy(), (table["first_move"] == "accept").to_numpy()
     i = int(np.argmax(u))
     best_c, best_u = grid[i], u[i]
-    lo, hi = grid[max(i - 1, 0)], grid[min(i + 1, len(grid) - 1)]
-    if hi > lo:
+    if i > 0 and accepted[i] and not accepted[i - 1]:
+        lo, hi = grid[i - 1], grid[i]
+        while hi - lo > 1e-14:
+            mid = 0.5 * (lo + hi)
+            lo, hi = (lo, mid) if solve_many(phi, mid, delta)["first_move"].iloc[0] == "accept" else (mid, hi)
+        best_c, best_u = hi, _u_protege(phi, hi, delta)[0]
+    else:
+        lo, hi = grid[max(i - 1, 0)], grid[min(i + 1, len(grid) - 1)]
         res = minimize_scalar(lambda c: -_u_protege(phi, c, delta)[0], bounds=(lo, hi),
                               method="bounded", options={"xatol": 1e-12})
-        if -res.fun > best_u + 1e-15:
+        if -res.fun > best_u:
             best_c, best_u = float(res.x), float(-res.fun)
     u0 = float(u[0])
     return Welfare(phi=phi, delta=delta, c_star=float(best_c), u_protege=float(best_u),
                    u_protege_at_zero=u0, gain_over_zero=float(best_u) - u0)
 
 
-def phi_star(delta: float, tol: float = 1e-10) -> float:
+def phi_star(delta: float, tol: float = 1e-9) -> float:
     """phi*: the production cost above which c = 0 is best for the protégé (section 5).
 
     Found by bisection on phi in (1, 2) of "some c > 0 beats c = 0", which the paper argues
