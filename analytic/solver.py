@@ -133,7 +133,7 @@ class _Game:
         g_lo = g[..., 0] + g[..., 1] * lo + g[..., 2] * lo**2
         g_hi = g[..., 0] + g[..., 1] * hi + g[..., 2] * hi**2
         rest = r1 - g[..., 0]
-        with np.errstate(invalid="ignore", divide="ignore"):
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
             root = 2.0 * rest / (g[..., 1] + np.sqrt(np.maximum(g[..., 1] ** 2 + 4.0 * g[..., 2] * rest, 0.0)))
         t = np.where(g_lo > r1, 0.0, np.where(g_hi <= r1, hi, np.clip(root, lo, hi)))
         return np.minimum(r1[..., 0], t.max(axis=-1))
@@ -216,7 +216,8 @@ class _Game:
         where 1 - g(x) - delta x = 0, i.e. x = sqrt(2(2 - phi)/delta + 2(phi - 1) + 2c) - 1.
         """
         delta, a, c = self.delta, self.a, self.c
-        x_peak = np.sqrt(2.0 * (1.0 - a) / delta + 2.0 * a + 2.0 * c) - 1.0
+        with np.errstate(over="ignore"):
+            x_peak = np.sqrt(2.0 * (1.0 - a) / delta + 2.0 * a + 2.0 * c) - 1.0
         x_peak = np.clip(x_peak, np.maximum(a, 0.5), np.nan_to_num(paper.r_tilde(c), nan=0.5))
         m_peak = strategies.period2_values(x_peak, self.phi, c)[..., _V2]
         return np.concatenate(
