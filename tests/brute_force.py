@@ -135,8 +135,11 @@ def _period1(phi, c, delta, x, r1, p2, p2_0, chunk=64):
     move = np.where((A >= S - TOL) & (A >= D - TOL), ACCEPT,  # sure beats lottery; take now
                     np.where(S >= D - TOL, SEARCH, DELAY))  # search beats delay on ties
     pick = lambda acc, dl, se: np.select([move == ACCEPT, move == DELAY], [acc, dl], se)
+    values = np.stack([A, S, np.broadcast_to(D, A.shape)])  # indexed by ACCEPT, SEARCH, DELAY
+    chosen = np.take_along_axis(values, move[None], 0)[0]
+    others = np.where(np.arange(3)[:, None] == move[None], -np.inf, values).max(0)
     return dict(
-        r1=r1, move=move,
+        r1=r1, move=move, gap=chosen - others,
         u_protege=pick(A, D, S),
         u_patron=pick(1.0 - r1, delta * p2_0["patron"], out["V"]),
         p_alliance=pick(1.0, p2_0["p_alliance"], out["p_alliance"]),
@@ -164,7 +167,9 @@ def brute_force(phi, c, delta, n_x=20000, n_r=400, n_r2=100000, n_ref=100, windo
       x1, r2_of_x1, reservation -- period-2 offer and the protégé's period-1
                   reservation offer (takes max(r1, x1) now iff it is >= this) on the
                   x1 grid; r2_no_search -- period-2 offer after no search;
-      offers   -- all first offers tried, with the protégé's first move and payoffs.
+      offers   -- all first offers tried, with the protégé's first move, payoffs and
+                  gap (his value of that move minus his best other move; a knife-edge
+                  when it is within the error bound).
     """
     x = (np.arange(n_x) + 0.5) / n_x
     p2 = _period2(phi, c, x, x, n_r2)
@@ -213,5 +218,5 @@ def brute_force(phi, c, delta, n_x=20000, n_r=400, n_r2=100000, n_ref=100, windo
         x1=x, r2_of_x1=p2["r2"], r2_no_search=float(p2_0["r2"]),
         reservation=phi - 1.0 + delta * p2["protege"],
         offers=dict(r1=res["r1"], first_move=MOVES[res["move"]], u_patron=res["u_patron"],
-                    u_protege=res["u_protege"]),
+                    u_protege=res["u_protege"], gap=res["gap"]),
     )
