@@ -21,12 +21,14 @@ FIELD_MEANINGS = {
     "p_alliance": "P(the alliance acts)",
     "p_breakup": "P(protégé produces with an ad hoc partner)",
     "p_none": "P(nothing is produced)",
+    "p_period2": "P(the game reaches period 2)",
     "expected_contribution": "E[patron's contribution | alliance acts]",
     "contribution_excess": "expected_contribution - (phi - 1)",
     "r_star": "r* (eq. 3)",
     "r_tilde": "r~ (eq. 5; nan when c >= 1/32)",
     "r1_star": "r1* (section 3.2.1)",
     "regime": "prop1 (c >= 1/32) or prop2",
+    "delta_lower_bound": "the paper's lower bound on delta (3.2.1)",
     "paper_assumptions_hold": "phi < 3/2, delta above the paper's bound, r* >= phi - 1",
 }
 
@@ -95,20 +97,18 @@ def welfare_record(phi: float, delta: float) -> dict[str, Any]:
 
     analytic.validate(phi=phi, c=0.0, delta=delta)
     w = analytic.optimal_search_cost(phi=phi, delta=delta)
-    record: dict[str, Any] = {
+    u_at_zero = getattr(w, "u_protege_at_zero", None)
+    if u_at_zero is None:
+        u_at_zero = analytic.solve(phi=phi, c=0.0, delta=delta).u_protege
+    return {
         "phi": phi,
         "delta": delta,
         "c_star": w.c_star,
         "u_protege_at_c_star": w.u_protege,
-        "u_protege_at_c0": analytic.solve(phi=phi, c=0.0, delta=delta).u_protege,
+        "u_protege_at_c0": u_at_zero,
+        "gain_over_c0": w.u_protege - u_at_zero,
         "phi_star": analytic.phi_star(delta=delta),
     }
-    # Anything else the Welfare object carries, under its own name.
-    if dataclasses.is_dataclass(w):
-        for f in dataclasses.fields(w):
-            if f.name not in ("c_star", "u_protege", "phi", "delta"):
-                record.setdefault(f.name, getattr(w, f.name))
-    return record
 
 
 WELFARE_MEANINGS = {
@@ -117,6 +117,7 @@ WELFARE_MEANINGS = {
     "c_star": "c*: search cost maximising the protégé's expected utility",
     "u_protege_at_c_star": "protégé's expected utility at c*",
     "u_protege_at_c0": "protégé's expected utility at c = 0",
+    "gain_over_c0": "u at c* minus u at c = 0",
     "phi_star": "phi*(delta): for phi >= phi*, c = 0 is best for the protégé",
 }
 
