@@ -28,7 +28,7 @@ def _as_float_array(name: str, value) -> np.ndarray:
 def _check(name: str, arr: np.ndarray, ok: np.ndarray, allowed: str) -> None:
     bad = ~ok | np.isnan(arr)
     if np.any(bad):
-        first = arr.ravel()[np.flatnonzero(bad.ravel())[0]]
+        first = float(arr.ravel()[np.flatnonzero(bad.ravel())[0]])
         raise ValueError(f"{name} must be in {allowed}, got {first!r}")
 
 
