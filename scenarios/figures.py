@@ -45,7 +45,10 @@ def _check(phi: float, delta: float) -> None:
 def figure3_data(phi: float = DEFAULTS["phi"], delta: float = DEFAULTS["delta"],
                  c_max: float = DEFAULTS["c_max"], points: int = DEFAULTS["points"]
                  ) -> pd.DataFrame:
-    """Outcome probabilities against c: columns c, p_alliance, p_breakup, p_none, phi, delta."""
+    """Outcome probabilities against c.
+
+    Columns c, p_alliance, p_breakup, p_none, first_move (the protégé's), phi, delta.
+    """
     import analytic
 
     _check(phi, delta)
@@ -56,6 +59,7 @@ def figure3_data(phi: float = DEFAULTS["phi"], delta: float = DEFAULTS["delta"],
         "p_alliance": np.asarray(eq["p_alliance"], dtype=float),
         "p_breakup": np.asarray(eq["p_breakup"], dtype=float),
         "p_none": np.asarray(eq["p_none"], dtype=float),
+        "first_move": np.asarray(eq["first_move"]),
     })
     df["phi"] = float(phi)
     df["delta"] = float(delta)
@@ -67,7 +71,7 @@ def figure4_data(phi: float = DEFAULTS["phi"], delta: float = DEFAULTS["delta"],
                  ) -> pd.DataFrame:
     """The protégé's (and patron's) expected utility against c.
 
-    Columns c, u_protege, u_patron, is_c_star, phi, delta. The grid is the even
+    Columns c, u_protege, u_patron, first_move, is_c_star, phi, delta. The grid is the even
     grid of ``c_grid`` plus c* itself (the one row with ``is_c_star`` True; an
     even-grid point within 1e-12 of c* is replaced by it), so the grid reaches
     c* even when c* > c_max.
@@ -84,6 +88,7 @@ def figure4_data(phi: float = DEFAULTS["phi"], delta: float = DEFAULTS["delta"],
         "c": c,
         "u_protege": np.asarray(eq["u_protege"], dtype=float),
         "u_patron": np.asarray(eq["u_patron"], dtype=float),
+        "first_move": np.asarray(eq["first_move"]),
         "is_c_star": c == c_star,
     })
     df["phi"] = float(phi)
@@ -102,13 +107,25 @@ def _pyplot():
     return plt, sns
 
 
+def _draw_curve(sns, ax, df: pd.DataFrame, y: str, label: str) -> None:
+    """Draw y against c, one segment per run of the protégé's first move.
+
+    The curves jump where the equilibrium changes (e.g. at c = 1/32, where the
+    patron's first offer starts to be accepted at once); drawing the runs apart
+    keeps the plot from suggesting a continuous, vertical rise.
+    """
+    run = (df["first_move"] != df["first_move"].shift()).cumsum()
+    for i, (_, part) in enumerate(df.groupby(run, sort=True)):
+        sns.lineplot(data=part, x="c", y=y, ax=ax, color="C0", linewidth=2,
+                     label=label if i == 0 else None)
+
+
 def plot_figure3(df: pd.DataFrame, path: str | Path) -> Path:
     """Draw Figure 3 from ``figure3_data``'s frame to a PNG at ``path``."""
     plt, sns = _pyplot()
     phi, delta = float(df["phi"].iloc[0]), float(df["delta"].iloc[0])
     fig, ax = plt.subplots(figsize=(7, 4.5))
-    sns.lineplot(data=df, x="c", y="p_alliance", ax=ax, color="C0", linewidth=2,
-                 label="alliance acts")
+    _draw_curve(sns, ax, df, "p_alliance", "alliance acts")
     if PROP1_BOUNDARY <= df["c"].max():
         ax.axvline(PROP1_BOUNDARY, color="0.4", linestyle=":", linewidth=1.2,
                    label="c = 1/32 (Prop. 1 for c ≥ 1/32)")
@@ -119,7 +136,7 @@ def plot_figure3(df: pd.DataFrame, path: str | Path) -> Path:
     ax.set_ylim(min(low, 1.0) - 0.05 * max(1.0 - low, 0.02), 1.0 + 0.05 * max(1.0 - low, 0.02))
     ax.set_title("Figure 3: probability that the alliance acts against the search cost\n"
                  f"$\\phi$ = {phi:g}, $\\delta$ = {delta:g}")
-    ax.legend(loc="lower right")
+    ax.legend(loc="best")
     fig.tight_layout()
     path = Path(path)
     fig.savefig(path, dpi=150)
@@ -134,8 +151,7 @@ def plot_figure4(df: pd.DataFrame, path: str | Path) -> Path:
     star = df[df["is_c_star"]].iloc[0]
     c_star, u_star = float(star["c"]), float(star["u_protege"])
     fig, ax = plt.subplots(figsize=(7, 4.5))
-    sns.lineplot(data=df, x="c", y="u_protege", ax=ax, color="C0", linewidth=2,
-                 label="protégé's expected utility")
+    _draw_curve(sns, ax, df, "u_protege", "protégé's expected utility")
     ax.axvline(c_star, color="C3", linestyle="--", linewidth=1.2)
     ax.plot([c_star], [u_star], "o", color="C3", label=f"$c^*$ = {c_star:.5g}")
     ax.annotate(f"$c^*$ = {c_star:.5g}\n$u_2$ = {u_star:.4f}", xy=(c_star, u_star),
@@ -146,7 +162,7 @@ def plot_figure4(df: pd.DataFrame, path: str | Path) -> Path:
     ax.set_xlim(df["c"].min(), df["c"].max())
     ax.set_title("Figure 4: protégé's (player 2's) expected utility against the search cost\n"
                  f"$\\phi$ = {phi:g}, $\\delta$ = {delta:g}")
-    ax.legend(loc="lower right")
+    ax.legend(loc="best")
     fig.tight_layout()
     path = Path(path)
     fig.savefig(path, dpi=150)
