@@ -65,16 +65,20 @@ def test_lemma2_first_move(phi, c, delta):
         at = np.asarray(analytic.protege_first_move(np.array([threshold]), phi, c, delta)).astype(str)
         assert at[0] == "accept"
     if eq.paper_assumptions_hold:
-        below = r1 < r_star
-        assert np.all(moves[below] == "search"), dict(zip(r1[below][moves[below] != "search"],
-                                                          moves[below][moves[below] != "search"]))
+        _assert_search_below_r_star(r1, moves, r_star)
+
+
+def _assert_search_below_r_star(r1, moves, r_star):
+    below = r1 < r_star
+    wrong = below & (moves != "search")
+    assert not wrong.any(), dict(zip(r1[wrong], moves[wrong]))
 
 
 @st.composite
-def paper_prop2_points(draw):
-    """Points with c < 1/32, phi < 3/2 and delta drawn above the paper's lower bound."""
+def paper_points(draw, c_max=0.5):
+    """Points with phi < 3/2, c < c_max and delta drawn above the paper's lower bound."""
     phi = draw(st.floats(1.0, 1.5, exclude_min=True, exclude_max=True))
-    c = draw(st.floats(0.0, 1 / 32, exclude_max=True))
+    c = draw(st.floats(0.0, c_max, exclude_max=True))
     low = float(paper.delta_lower_bound(phi, c))
     assume(np.isfinite(low) and low <= 1.0)
     delta = draw(st.floats(max(low, 1e-6), 1.0))
@@ -82,7 +86,20 @@ def paper_prop2_points(draw):
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
-@given(point=paper_prop2_points())
+@given(point=paper_points())
+def test_lemma2_under_paper_assumptions(point):
+    """Lemma 2 where the paper's assumptions hold: every r1 < r* makes him search."""
+    phi, c, delta = point
+    eq = analytic.solve(phi=phi, c=c, delta=delta)
+    assume(eq.paper_assumptions_hold)
+    r1 = np.linspace(0.0, 1.0, 401)
+    moves = np.asarray(analytic.protege_first_move(r1, phi, c, delta)).astype(str)
+    _assert_search_below_r_star(r1, moves, float(paper.r_star(c)))
+    np.testing.assert_array_equal(moves == "accept", r1 >= eq.r_star)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
+@given(point=paper_points(c_max=1 / 32))
 def test_prop2_search_beats_accept(point):
     phi, c, delta = point
     eq = analytic.solve(phi=phi, c=c, delta=delta)
@@ -97,9 +114,8 @@ def test_prop2_search_beats_accept(point):
 
 
 @FAST
-@given(phi=PHI, c=C, delta=DELTA)
+@given(phi=PHI, c=st.floats(1 / 32, 1.0), delta=DELTA)
 def test_prop1_regime(phi, c, delta):
-    assume(c >= 1 / 32)
     eq = analytic.solve(phi=phi, c=c, delta=delta)
     assert eq.regime == "prop1"
     assert math.isnan(eq.r_tilde)
