@@ -1,0 +1,401 @@
+"""The population model: every step, each alliance plays one round of the game.
+
+A population of protégés, patrons and ad hoc partners. Each protégé is in one
+alliance with a patron; the alliance has a search cost c (its institutional
+integration) and, every round, faces one collective-good problem with production
+cost phi and discount factor delta. The pair plays the subgame-perfect
+equilibrium of ``analytic.solve(phi, c, delta)`` draw by draw (``agents.game``);
+a search draws an ad hoc partner from the pool, whose offer is U[0, 1] from the
+model's rng.
+
+Outcomes: the alliance acts (the patron's contribution is recorded), the
+protégé breaks up and produces with the ad hoc partner, or nothing is produced.
+A breakup ends the alliance. The protégé forms a new alliance with that partner,
+who is its patron from the next round on, with c reset to the protégé's starting
+level (drawn once per protégé from the scenario's distribution). How c moves
+inside an alliance is the investment rule's business (``agents.investment``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from mesa import Model
+from mesa.datacollection import DataCollector
+
+from agents.agents import AdHocPartner, Patron, Protege
+from agents.distributions import CostDistribution, PhiProcess
+from agents.game import (
+    ALLIANCE,
+    BREAKUP,
+    FIRST_MOVES,
+    FROM_X1,
+    FROM_X2,
+    MOVES,
+    NONE,
+    OUTCOMES,
+    SEARCH,
+    move_codes,
+    play_round,
+)
+from agents.investment import InvestmentRule, NoInvestment
+
+#: Per-step metrics collected by the model's DataCollector, in column order.
+METRICS = (
+    "alliances",
+    "acted",
+    "breakups",
+    "none",
+    "churn_rate",
+    "phi",
+    "c_mean",
+    "c_q25",
+    "c_median",
+    "c_q75",
+    "mean_alliance_age",
+    "share_searching",
+    "share_accept",
+    "share_search",
+    "share_delay",
+    "mean_contribution",
+    "free_riding_gap",
+    "mean_protege_payoff",
+    "mean_patron_payoff",
+)
+
+
+def _quartiles(x: np.ndarray) -> tuple[float, float, float]:
+    n = x.size
+    if n == 0:
+        return (np.nan, np.nan, np.nan)
+    # partition-based quartiles (the "lower" order statistics): exact, fast, deterministic
+    k = (n - 1) * np.array([1, 2, 3]) // 4
+    part = np.partition(x, k)
+    return tuple(float(v) for v in part[k])
+
+
+class AllianceModel(Model):
+    """Protégés, patrons and ad hoc partners playing the alliance game every round.
+
+    Args:
+        n_proteges: number of protégés (= number of alliances).
+        n_patrons: number of patrons at the start (each leads about n_proteges / n_patrons alliances).
+        n_ad_hoc: size of the pool of ad hoc partners (at least 3).
+        c: distribution of the starting search cost across protégés.
+        phi: the production cost, fixed or redrawn each round.
+        delta: discount factor in (0, 1].
+        investment: how c moves inside an alliance (default: fixed).
+        record_events: keep one row per alliance-round (needed for ``events_table``).
+        rng: seed or numpy Generator; all randomness comes from ``self.rng``.
+        solver: module with the analytic API (default ``analytic``).
+    """
+
+    def __init__(
+        self,
+        n_proteges: int = 1000,
+        n_patrons: int = 100,
+        n_ad_hoc: int = 100,
+        c: CostDistribution | None = None,
+        phi: PhiProcess | None = None,
+        delta: float = 0.99,
+        investment: InvestmentRule | None = None,
+        record_events: bool = True,
+        rng=None,
+        solver=None,
+    ):
+        super().__init__(rng=rng)
+        if solver is None:
+            import analytic as solver
+        self.solver = solver
+        for name, v, lo in (("n_proteges", n_proteges, 1), ("n_patrons", n_patrons, 1), ("n_ad_hoc", n_ad_hoc, 3)):
+            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < lo:
+                raise ValueError(f"{name}: must be an integer >= {lo}, got {v!r}")
+        if not (isinstance(delta, (int, float)) and 0 < delta <= 1):
+            raise ValueError(f"delta: must be in (0, 1], got {delta!r}")
+        self.n_proteges = n = int(n_proteges)
+        self.n_patrons = int(n_patrons)
+        self.n_ad_hoc = int(n_ad_hoc)
+        self.c_dist = c if c is not None else CostDistribution("constant", value=0.02)
+        self.phi_process = phi if phi is not None else PhiProcess("constant", value=1.1)
+        self.delta = float(delta)
+        self.investment = investment if investment is not None else NoInvestment()
+        self.record_events = bool(record_events)
+
+        # Agents: protégés first, then patrons, then ad hoc partners.
+        self.proteges = [Protege(self, i) for i in range(n)]
+        self.powers = [Patron(self, k) for k in range(self.n_patrons)]
+        self.powers += [AdHocPartner(self, self.n_patrons + j) for j in range(self.n_ad_hoc)]
+        self.protege_uid = np.array([a.unique_id for a in self.proteges], dtype=np.int64)
+        self.power_uid = np.array([a.unique_id for a in self.powers], dtype=np.int64)
+        n_powers = len(self.powers)
+
+        # Alliance state, one entry per protégé.
+        self.c_start = np.asarray(self.c_dist.draw(n, self.rng), dtype=float)
+        self.c = self.c_start.copy()
+        self.patron_of = self.rng.permutation(np.arange(n) % self.n_patrons).astype(np.int64)
+        self.spell_id = np.arange(n, dtype=np.int64)
+        self._next_spell = n
+        self.spell_start = np.ones(n, dtype=np.int64)
+        self.spell_c_start = self.c.copy()
+        self.spell_acted = np.zeros(n, dtype=np.int64)
+        # last round, per protégé (-1 before the first round)
+        self.last_first_move = np.full(n, -1, dtype=np.int8)
+        self.last_outcome = np.full(n, -1, dtype=np.int8)
+        self.last_move = np.full(n, -1, dtype=np.int8)
+        self.protege_payoff_total = np.zeros(n)
+        self.protege_breakups = np.zeros(n, dtype=np.int64)
+        # per power
+        self.power_contributions = np.zeros(n_powers)
+        self.power_payoff = np.zeros(n_powers)
+        self.power_acted = np.zeros(n_powers, dtype=np.int64)
+        self.power_lost = np.zeros(n_powers, dtype=np.int64)
+        self.power_drawn = np.zeros(n_powers, dtype=np.int64)
+        self.power_won = np.zeros(n_powers, dtype=np.int64)
+
+        # Equilibrium cache: r1 and first move for the (phi, c) each alliance last played at.
+        self.eq_phi = np.full(n, np.nan)
+        self.eq_c = np.full(n, np.nan)
+        self.eq_r1 = np.full(n, np.nan)
+        self.eq_move = np.full(n, -1, dtype=np.int8)
+
+        self._events: list[dict] = []
+        self._spells: list[dict] = []
+        self._metrics: dict[str, float] = {}
+        self.datacollector = DataCollector(
+            model_reporters={k: (lambda m, k=k: m._metrics[k]) for k in METRICS}
+        )
+
+    # ------------------------------------------------------------------ round
+    def _refresh_equilibria(self, phi) -> None:
+        """Solve the game for alliances whose (phi, c) changed since they last played."""
+        scalar = np.ndim(phi) == 0
+        stale = (self.eq_c != self.c) | (self.eq_phi != phi)
+        idx = np.flatnonzero(stale)
+        if idx.size == 0:
+            return
+        if scalar:
+            uc, inv = np.unique(self.c[idx], return_inverse=True)
+            up = phi
+        else:
+            key = np.empty(idx.size, dtype=[("p", float), ("c", float)])
+            key["p"], key["c"] = phi[idx], self.c[idx]
+            uk, inv = np.unique(key, return_inverse=True)
+            up, uc = uk["p"], uk["c"]
+        df = self.solver.solve_many(phi=up, c=uc, delta=self.delta)
+        r1 = np.asarray(df["r1"], dtype=float)
+        mv = move_codes(np.asarray(df["first_move"]))
+        self.eq_r1[idx] = r1[inv]
+        self.eq_move[idx] = mv[inv]
+        self.eq_c[idx] = self.c[idx]
+        self.eq_phi[idx] = phi if scalar else phi[idx]
+
+    def _draw_partners(self, rows: np.ndarray, exclude: list[np.ndarray]) -> np.ndarray:
+        """Pool positions of ad hoc partners for ``rows``, uniform over the pool minus ``exclude``.
+
+        ``exclude`` holds arrays of pool positions (``n_ad_hoc`` = nothing to
+        exclude); the excluded positions of a row must differ.
+        """
+        m = self.n_ad_hoc
+        ex = [np.asarray(e, dtype=np.int64) for e in exclude]
+        n_ex = sum((e < m).astype(np.int64) for e in ex) if ex else 0
+        k = self.rng.integers(0, m - n_ex, size=rows.size) if ex else self.rng.integers(0, m, size=rows.size)
+        if len(ex) == 2:
+            lo, hi = np.minimum(ex[0], ex[1]), np.maximum(ex[0], ex[1])
+            k += k >= lo
+            k += k >= hi
+        elif len(ex) == 1:
+            k += k >= ex[0]
+        return k
+
+    def step(self) -> None:
+        """Play one round in every alliance, then update alliances and collect metrics."""
+        t = self.steps
+        n = self.n_proteges
+        phi = self.phi_process.draw(n, self.rng)
+        self._refresh_equilibria(phi)
+        u = self.rng.random((2, n))
+        res = play_round(self.eq_r1, self.eq_move, phi, self.c, self.delta, u[0], u[1], solver=self.solver)
+
+        # Which ad hoc partners the searches drew (never the protégé's own patron).
+        own = self.patron_of - self.n_patrons
+        own = np.where(own >= 0, own, self.n_ad_hoc)
+        p1 = np.full(n, -1, dtype=np.int64)
+        p2 = np.full(n, -1, dtype=np.int64)
+        s1 = np.flatnonzero(self.eq_move == SEARCH)
+        if s1.size:
+            p1[s1] = self._draw_partners(s1, [own[s1]])
+        s2 = np.flatnonzero(~np.isnan(res.x2))
+        if s2.size:
+            first = np.where(p1[s2] >= 0, p1[s2], self.n_ad_hoc)
+            p2[s2] = self._draw_partners(s2, [own[s2], first])
+        drawn = np.concatenate([p1[s1], p2[s2]]) + self.n_patrons
+        self.power_drawn += np.bincount(drawn, minlength=self.power_drawn.size)
+
+        acted = res.outcome == ALLIANCE
+        broke = res.outcome == BREAKUP
+        winner = np.where(res.source == FROM_X1, p1, np.where(res.source == FROM_X2, p2, -1))
+        move = res.bargaining_move
+        phi_arr = np.broadcast_to(np.asarray(phi, dtype=float), (n,))
+        age = t - self.spell_start + 1
+
+        if self.record_events:
+            self._record_events(t, res, phi_arr, p1, p2, winner, move)
+
+        # Bookkeeping per protégé and per power.
+        self.last_first_move[:] = self.eq_move
+        self.last_outcome[:] = res.outcome
+        self.last_move[:] = move
+        self.protege_payoff_total += res.protege_payoff
+        self.protege_breakups += broke
+        npow = self.power_acted.size
+        self.power_acted += np.bincount(self.patron_of[acted], minlength=npow)
+        self.power_contributions += np.bincount(
+            self.patron_of[acted], weights=res.contribution[acted], minlength=npow
+        )
+        self.power_payoff += np.bincount(self.patron_of, weights=res.patron_payoff, minlength=npow)
+        self.spell_acted += acted
+
+        metrics = self._round_metrics(res, phi_arr, age, acted, broke)
+
+        # Investment inside alliances that go on, then the breakups.
+        new_c = np.asarray(self.investment.update(self.c, acted, self), dtype=float)
+        b = np.flatnonzero(broke)
+        if b.size:
+            self._close_spells(b, t, "breakup")
+            new_patron = winner[b] + self.n_patrons
+            self.power_lost += np.bincount(self.patron_of[b], minlength=npow)
+            self.power_won += np.bincount(new_patron, minlength=npow)
+            self.patron_of[b] = new_patron
+            self.spell_id[b] = np.arange(self._next_spell, self._next_spell + b.size)
+            self._next_spell += b.size
+            self.spell_start[b] = t + 1
+            self.spell_acted[b] = 0
+            new_c[b] = self.c_start[b]
+            self.spell_c_start[b] = self.c_start[b]
+        self.c = new_c
+
+        self._metrics = metrics
+        self.datacollector.collect(self)
+
+    def _round_metrics(self, res, phi_arr, age, acted, broke) -> dict[str, float]:
+        n = self.n_proteges
+        n_acted = int(acted.sum())
+        n_broke = int(broke.sum())
+        q25, q50, q75 = _quartiles(self.c)
+        moves = np.bincount(self.eq_move, minlength=3) / n
+        if n_acted:
+            contr = res.contribution[acted]
+            mean_contr = float(contr.mean())
+            gap = float((contr - (phi_arr[acted] - 1.0)).mean())
+        else:
+            mean_contr = gap = float("nan")
+        return {
+            "alliances": n,
+            "acted": n_acted,
+            "breakups": n_broke,
+            "none": int((res.outcome == NONE).sum()),
+            "churn_rate": n_broke / n,
+            "phi": float(phi_arr.mean()),
+            "c_mean": float(self.c.mean()),
+            "c_q25": q25,
+            "c_median": q50,
+            "c_q75": q75,
+            "mean_alliance_age": float(age.mean()),
+            "share_searching": float((res.searches > 0).mean()),
+            "share_accept": float(moves[0]),
+            "share_search": float(moves[1]),
+            "share_delay": float(moves[2]),
+            "mean_contribution": mean_contr,
+            "free_riding_gap": gap,
+            "mean_protege_payoff": float(res.protege_payoff.mean()),
+            "mean_patron_payoff": float(res.patron_payoff.mean()),
+        }
+
+    # ------------------------------------------------------------- recording
+    def _record_events(self, t, res, phi_arr, p1, p2, winner, move) -> None:
+        n = self.n_proteges
+        floor = phi_arr - 1.0
+        produced = ~np.isnan(res.taken)
+
+        def uid(pos):
+            return np.where(pos >= 0, self.power_uid[np.maximum(pos, 0) + self.n_patrons], -1)
+
+        self._events.append(
+            {
+                "step": np.full(n, t, dtype=np.int32),
+                "alliance": self.spell_id.copy(),
+                "protege": self.protege_uid,
+                "patron": self.power_uid[self.patron_of],
+                "search_cost": self.c.copy(),
+                "phi": phi_arr.copy(),
+                "r1": self.eq_r1.copy(),
+                "first_move": self.eq_move.copy(),
+                "outcome": res.outcome,
+                "period": res.period,
+                "searches": res.searches,
+                "x1": res.x1,
+                "x2": res.x2,
+                "r2": res.r2,
+                "contribution": res.contribution,
+                "concession": res.contribution - floor,
+                "partner1": uid(p1),
+                "partner2": uid(p2),
+                "partner": uid(winner),
+                "move": move,
+                "won": np.where(produced, res.taken - floor, 0.0),
+                "protege_payoff": res.protege_payoff,
+                "patron_payoff": res.patron_payoff,
+            }
+        )
+
+    def _close_spells(self, rows: np.ndarray, t: int, how: str) -> None:
+        self._spells.append(
+            {
+                "alliance": self.spell_id[rows].copy(),
+                "protege": self.protege_uid[rows],
+                "patron": self.power_uid[self.patron_of[rows]],
+                "start": self.spell_start[rows].copy(),
+                "end": np.full(rows.size, t, dtype=np.int64),
+                "c_start": self.spell_c_start[rows].copy(),
+                "c_end": self.c[rows].copy(),
+                "rounds_acted": self.spell_acted[rows].copy(),
+                "ended": np.full(rows.size, how),
+            }
+        )
+
+    # ---------------------------------------------------------------- output
+    def events_table(self):
+        """One row per alliance-round as a pyarrow Table (needs ``record_events``)."""
+        from agents.tables import events_table
+
+        return events_table(self._events)
+
+    def alliances_table(self):
+        """One row per alliance spell, those still running marked ``censored``."""
+        from agents.tables import alliances_table
+
+        open_rows = np.arange(self.n_proteges)
+        t = self.steps
+        still = {
+            "alliance": self.spell_id.copy(),
+            "protege": self.protege_uid,
+            "patron": self.power_uid[self.patron_of],
+            "start": self.spell_start.copy(),
+            "end": np.full(open_rows.size, t, dtype=np.int64),
+            "c_start": self.spell_c_start.copy(),
+            "c_end": self.c.copy(),
+            "rounds_acted": self.spell_acted.copy(),
+            "ended": np.full(open_rows.size, "censored"),
+        }
+        # alliances formed in the last round have not played yet: they have no spell
+        keep = self.spell_start <= t
+        still = {k: v[keep] for k, v in still.items()}
+        return alliances_table(self._spells + [still])
+
+    def steps_table(self):
+        """Per-step metrics (the DataCollector's model variables) as a pyarrow Table."""
+        from agents.tables import steps_table
+
+        return steps_table(self.datacollector.get_model_vars_dataframe())
+
+
+__all__ = ["AllianceModel", "METRICS", "FIRST_MOVES", "OUTCOMES", "MOVES"]
