@@ -1,0 +1,304 @@
+"""Scenario files: a population experiment written down as TOML, checked on load.
+
+A scenario names the population sizes, how the search cost c is spread across
+the alliances, the production cost phi (fixed or redrawn each round), the
+discount factor delta, the investment rule, the number of rounds and the seed.
+Every key is checked before anything runs: an unknown key, a wrong type or a
+value out of range raises ``ValueError`` with one line naming the file, the key
+and what is allowed. See ``scenarios/baseline.toml`` for a commented example.
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from agents.distributions import CostDistribution, PhiProcess
+from agents.investment import INVESTMENT_RULES, make_rule
+
+SCENARIO_DIR = Path(__file__).resolve().parent
+
+# key -> (type name, check, allowed text) for the simple keys of each table
+_TOP_KEYS = ("name", "description", "seed", "rounds", "population", "search_cost", "game", "investment", "output")
+_POPULATION_KEYS = ("proteges", "patrons", "ad_hoc_partners")
+_COST_KINDS = {
+    "constant": ("value",),
+    "uniform": ("low", "high"),
+    "evenly": ("low", "high"),
+    "beta": ("low", "high", "a", "b"),
+    "groups": ("values", "weights"),
+}
+_PHI_KINDS = {
+    "constant": ("value",),
+    "uniform": ("low", "high", "per"),
+    "beta": ("low", "high", "a", "b", "per"),
+}
+_GAME_KEYS = ("delta", "phi")
+_OUTPUT_KEYS = ("events",)
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A validated scenario; :meth:`build_model` makes the Mesa model it describes."""
+
+    name: str
+    path: str
+    description: str
+    seed: int
+    rounds: int
+    n_proteges: int
+    n_patrons: int
+    n_ad_hoc: int
+    search_cost: CostDistribution
+    phi: PhiProcess
+    delta: float
+    investment_rule: str
+    investment_params: dict = field(default_factory=dict)
+    record_events: bool = True
+
+    def with_overrides(self, seed: int | None = None, rounds: int | None = None) -> "Scenario":
+        """The same scenario with another seed and/or number of rounds (checked like the file's)."""
+        changes: dict[str, Any] = {}
+        if seed is not None:
+            changes["seed"] = _integer(self.path, "--seed", seed, 0)
+        if rounds is not None:
+            changes["rounds"] = _integer(self.path, "--steps", rounds, 1)
+        return replace(self, **changes)
+
+    def build_model(self, record_events: bool | None = None, rng=None):
+        """The AllianceModel for this scenario, seeded with ``self.seed`` (or ``rng``)."""
+        from agents.model import AllianceModel
+
+        return AllianceModel(
+            n_proteges=self.n_proteges,
+            n_patrons=self.n_patrons,
+            n_ad_hoc=self.n_ad_hoc,
+            c=self.search_cost,
+            phi=self.phi,
+            delta=self.delta,
+            investment=make_rule(self.investment_rule, **self.investment_params),
+            record_events=self.record_events if record_events is None else record_events,
+            rng=self.seed if rng is None else rng,
+        )
+
+    def describe(self) -> list[str]:
+        """Lines for the run summary."""
+        inv = make_rule(self.investment_rule, **self.investment_params).describe()
+        return [
+            f"scenario {self.name} ({self.path})",
+            f"  {self.n_proteges} protégés, {self.n_patrons} patrons, {self.n_ad_hoc} ad hoc partners;"
+            f" {self.rounds} rounds; seed {self.seed}",
+            f"  {self.search_cost.describe()}; {self.phi.describe()}; delta = {self.delta:g}; investment {inv}",
+        ]
+
+
+# ------------------------------------------------------------------ checks
+def _fail(path: str, key: str, msg: str) -> None:
+    raise ValueError(f"{path}: {key}: {msg}")
+
+
+def _is_number(v) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def _integer(path, key, v, lo, hi=None) -> int:
+    if isinstance(v, bool) or not isinstance(v, int) or v < lo or (hi is not None and v > hi):
+        allowed = f"an integer >= {lo}" if hi is None else f"an integer in [{lo}, {hi}]"
+        _fail(path, key, f"must be {allowed}, got {v!r}")
+    return int(v)
+
+
+def _number(path, key, v, lo=None, hi=None, lo_open=False, hi_open=False) -> float:
+    lb = "(" if lo_open else "["
+    rb = ")" if hi_open else "]"
+    allowed = f"a number in {lb}{'-inf' if lo is None else lo}, {'inf' if hi is None else hi}{rb}"
+    if not _is_number(v):
+        _fail(path, key, f"must be {allowed}, got {v!r}")
+    ok = True
+    if lo is not None:
+        ok &= v > lo if lo_open else v >= lo
+    if hi is not None:
+        ok &= v < hi if hi_open else v <= hi
+    if not ok:
+        _fail(path, key, f"must be {allowed}, got {v!r}")
+    return float(v)
+
+
+def _table(path, key, v) -> dict:
+    if not isinstance(v, dict):
+        _fail(path, key, f"must be a table, got {v!r}")
+    return v
+
+
+def _known(path, prefix, table: dict, allowed) -> None:
+    for k in table:
+        if k not in allowed:
+            _fail(path, f"{prefix}{k}", f"unknown key; allowed: {', '.join(allowed)}")
+
+
+def _cost_distribution(path, spec) -> CostDistribution:
+    key = "search_cost"
+    if _is_number(spec):
+        return CostDistribution("constant", value=_number(path, key, spec, 0.0))
+    spec = _table(path, key, spec)
+    kind = spec.get("dist")
+    if kind not in _COST_KINDS:
+        _fail(path, f"{key}.dist", f"must be one of {', '.join(_COST_KINDS)}, got {kind!r}")
+    allowed = ("dist",) + _COST_KINDS[kind]
+    _known(path, f"{key}.", spec, allowed)
+    for k in _COST_KINDS[kind]:
+        if k not in spec:
+            _fail(path, f"{key}.{k}", f"required for dist = {kind!r} (keys: {', '.join(_COST_KINDS[kind])})")
+    if kind == "constant":
+        return CostDistribution("constant", value=_number(path, f"{key}.value", spec["value"], 0.0))
+    if kind == "groups":
+        values, weights = spec["values"], spec["weights"]
+        if not isinstance(values, list) or not values:
+            _fail(path, f"{key}.values", f"must be a non-empty list of numbers >= 0, got {values!r}")
+        if not isinstance(weights, list) or len(weights) != len(values):
+            _fail(path, f"{key}.weights", f"must be a list of {len(values)} positive numbers (one per value), got {weights!r}")
+        vs = tuple(_number(path, f"{key}.values", v, 0.0) for v in values)
+        ws = tuple(_number(path, f"{key}.weights", w, 0.0, lo_open=True) for w in weights)
+        return CostDistribution("groups", values=vs, weights=ws)
+    low = _number(path, f"{key}.low", spec["low"], 0.0)
+    high = _number(path, f"{key}.high", spec["high"], 0.0)
+    if high < low:
+        _fail(path, f"{key}.high", f"must be >= low ({low:g}), got {high!r}")
+    if kind == "beta":
+        a = _number(path, f"{key}.a", spec["a"], 0.0, lo_open=True)
+        b = _number(path, f"{key}.b", spec["b"], 0.0, lo_open=True)
+        return CostDistribution("beta", low=low, high=high, a=a, b=b)
+    return CostDistribution(kind, low=low, high=high)
+
+
+def _phi_process(path, spec) -> PhiProcess:
+    key = "game.phi"
+    if _is_number(spec):
+        return PhiProcess("constant", value=_number(path, key, spec, 1.0, 2.0, True, True))
+    spec = _table(path, key, spec)
+    kind = spec.get("dist")
+    if kind not in _PHI_KINDS:
+        _fail(path, f"{key}.dist", f"must be one of {', '.join(_PHI_KINDS)}, got {kind!r}")
+    _known(path, f"{key}.", spec, ("dist",) + _PHI_KINDS[kind])
+    for k in _PHI_KINDS[kind]:
+        if k not in spec and k != "per":
+            _fail(path, f"{key}.{k}", f"required for dist = {kind!r}")
+    if kind == "constant":
+        return PhiProcess("constant", value=_number(path, f"{key}.value", spec["value"], 1.0, 2.0, True, True))
+    low = _number(path, f"{key}.low", spec["low"], 1.0, 2.0, True, True)
+    high = _number(path, f"{key}.high", spec["high"], 1.0, 2.0, True, True)
+    if high < low:
+        _fail(path, f"{key}.high", f"must be >= low ({low:g}), got {high!r}")
+    per = spec.get("per", "round")
+    if per not in ("round", "alliance"):
+        _fail(path, f"{key}.per", f"must be 'round' (one draw a round for all) or 'alliance' (one each), got {per!r}")
+    if kind == "beta":
+        a = _number(path, f"{key}.a", spec["a"], 0.0, lo_open=True)
+        b = _number(path, f"{key}.b", spec["b"], 0.0, lo_open=True)
+        return PhiProcess("beta", low=low, high=high, a=a, b=b, per=per)
+    return PhiProcess("uniform", low=low, high=high, per=per)
+
+
+def parse_scenario(data: dict, path: str, default_name: str = "scenario") -> Scenario:
+    """Validate the parsed TOML ``data`` (from file ``path``) into a Scenario."""
+    _known(path, "", data, _TOP_KEYS)
+    for required in ("rounds", "seed", "population", "search_cost", "game"):
+        if required not in data:
+            _fail(path, required, "missing; required keys: rounds, seed, population, search_cost, game")
+    name = data.get("name", default_name)
+    if not isinstance(name, str) or not name:
+        _fail(path, "name", f"must be a non-empty string, got {name!r}")
+    description = data.get("description", "")
+    if not isinstance(description, str):
+        _fail(path, "description", f"must be a string, got {description!r}")
+    seed = _integer(path, "seed", data["seed"], 0)
+    rounds = _integer(path, "rounds", data["rounds"], 1)
+
+    pop = _table(path, "population", data["population"])
+    _known(path, "population.", pop, _POPULATION_KEYS)
+    for k in _POPULATION_KEYS:
+        if k not in pop:
+            _fail(path, f"population.{k}", "missing; required: proteges, patrons, ad_hoc_partners")
+    n_proteges = _integer(path, "population.proteges", pop["proteges"], 1)
+    n_patrons = _integer(path, "population.patrons", pop["patrons"], 1)
+    n_ad_hoc = _integer(path, "population.ad_hoc_partners", pop["ad_hoc_partners"], 3)
+
+    c = _cost_distribution(path, data["search_cost"])
+
+    game = _table(path, "game", data["game"])
+    _known(path, "game.", game, _GAME_KEYS)
+    for k in _GAME_KEYS:
+        if k not in game:
+            _fail(path, f"game.{k}", "missing; required: delta, phi")
+    delta = _number(path, "game.delta", game["delta"], 0.0, 1.0, lo_open=True)
+    phi = _phi_process(path, game["phi"])
+
+    inv = _table(path, "investment", data.get("investment", {"rule": "none"}))
+    rule = inv.get("rule", "none")
+    if rule not in INVESTMENT_RULES:
+        _fail(path, "investment.rule", f"must be one of {', '.join(sorted(INVESTMENT_RULES))}, got {rule!r}")
+    params = {k: v for k, v in inv.items() if k != "rule"}
+    try:
+        make_rule(rule, **params)
+    except ValueError as e:
+        raise ValueError(f"{path}: {e}") from None
+
+    out = _table(path, "output", data.get("output", {}))
+    _known(path, "output.", out, _OUTPUT_KEYS)
+    events = out.get("events", True)
+    if not isinstance(events, bool):
+        _fail(path, "output.events", f"must be true or false, got {events!r}")
+
+    return Scenario(
+        name=name,
+        path=path,
+        description=description,
+        seed=seed,
+        rounds=rounds,
+        n_proteges=n_proteges,
+        n_patrons=n_patrons,
+        n_ad_hoc=n_ad_hoc,
+        search_cost=c,
+        phi=phi,
+        delta=delta,
+        investment_rule=rule,
+        investment_params=params,
+        record_events=events,
+    )
+
+
+def bundled_scenarios() -> list[str]:
+    """Names of the scenario files shipped in ``scenarios/``."""
+    return sorted(p.stem for p in SCENARIO_DIR.glob("*.toml"))
+
+
+def resolve(name_or_path: str) -> Path:
+    """The file for a scenario name (``baseline``) or path (``my/run.toml``)."""
+    p = Path(name_or_path)
+    if p.is_file():
+        return p
+    candidate = SCENARIO_DIR / f"{name_or_path}.toml"
+    if p.suffix == "" and "/" not in name_or_path and candidate.is_file():
+        return candidate
+    raise ValueError(
+        f"scenario {name_or_path!r}: no such file and no bundled scenario of that name;"
+        f" bundled: {', '.join(bundled_scenarios())}"
+    )
+
+
+def load_scenario(name_or_path: str) -> Scenario:
+    """Read and validate a scenario by name or path (ValueError with one line if it is bad)."""
+    path = resolve(name_or_path)
+    shown = str(path)
+    try:
+        with open(path, "rb") as f:
+            data = tomllib.load(f)
+    except tomllib.TOMLDecodeError as e:
+        raise ValueError(f"{shown}: not valid TOML: {e}") from None
+    return parse_scenario(data, shown, default_name=path.stem)
+
+
+__all__ = ["Scenario", "load_scenario", "parse_scenario", "resolve", "bundled_scenarios", "SCENARIO_DIR"]
