@@ -206,6 +206,8 @@ def brute_force(phi, c, delta, n_x=20000, n_r=400, n_r2=100000, n_ref=100, windo
                       ("p_breakup", res["p_breakup"]),
                       ("expected_contribution", res["contrib"] / np.maximum(res["p_alliance"], 1e-300))):
         window[name] = (float(arr[near].min()), float(arr[near].max()))
+    if move == DELAY:
+        window["r1"] = (0.0, 0.0)  # all offers he turns down are alike: r1 = 0 is reported
     return dict(
         phi=phi, c=c, delta=delta,
         r1=0.0 if move == DELAY else float(res["r1"][b]), first_move=str(MOVES[move]),
