@@ -44,6 +44,7 @@ PROG = "alliances"
 COMMAND_MODULES: list[str] = [
     "scenarios.analytic_commands",  # equilibrium, welfare
     "scenarios.figures",  # figure 3 | 4
+    "scenarios.run_cli",  # run, report
 ]
 
 

@@ -1,0 +1,161 @@
+"""Seaborn plots of a run: churn, breakup rate against c (with the analytic curve),
+survival of alliance spells, the distribution of c over time and burden-sharing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+C_REGIME = 1.0 / 32.0  # Prop. 1 holds for c >= 1/32
+
+
+def _setup():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    sns.set_theme(style="whitegrid", context="notebook")
+    return plt, sns
+
+
+def _save(fig, path: Path) -> Path:
+    from scenarios.runner import atomic_write
+
+    atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=120, bbox_inches="tight", format="png"))
+    return path
+
+
+def kaplan_meier(duration: np.ndarray, event: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Kaplan-Meier survival: times t (0 first) and S(t) = P(spell lasts more than t rounds)."""
+    duration = np.asarray(duration, dtype=np.int64)
+    event = np.asarray(event, dtype=bool)
+    if duration.size == 0:
+        return np.array([0]), np.array([1.0])
+    times = np.unique(duration[event])
+    srt = np.sort(duration)
+    at_risk = srt.size - np.searchsorted(srt, times, side="left")
+    ended = np.bincount(duration[event])[times] if times.size else np.array([], dtype=np.int64)
+    surv = np.cumprod(1.0 - ended / at_risk)
+    return np.r_[0, times], np.r_[1.0, surv]
+
+
+def breakup_by_c(events, max_bands: int = 24):
+    """Simulated breakup frequency per band of c: DataFrame c_mid, rounds, breakups, rate, lo, hi."""
+    import pandas as pd
+
+    c = events["search_cost"].to_numpy()
+    broke = (events["outcome"] == "breakup").to_numpy()
+    uniq = np.unique(c)
+    if uniq.size <= 30:
+        key, mids = np.searchsorted(uniq, c), uniq
+    else:
+        edges = np.linspace(c.min(), c.max(), max_bands + 1)
+        key = np.clip(np.searchsorted(edges, c, side="right") - 1, 0, max_bands - 1)
+        mids = (edges[:-1] + edges[1:]) / 2
+    n = np.bincount(key, minlength=mids.size)
+    k = np.bincount(key, weights=broke, minlength=mids.size)
+    cm = np.bincount(key, weights=c, minlength=mids.size)
+    keep = n > 0
+    rate = np.where(keep, k / np.maximum(n, 1), np.nan)
+    se = np.sqrt(rate * (1 - rate) / np.maximum(n, 1))
+    return pd.DataFrame(
+        {
+            "c_mid": (cm / np.maximum(n, 1))[keep],
+            "rounds": n[keep],
+            "breakups": k[keep].astype(int),
+            "rate": rate[keep],
+            "lo": (rate - 1.96 * se)[keep],
+            "hi": (rate + 1.96 * se)[keep],
+        }
+    )
+
+
+def analytic_breakup_curve(c_grid: np.ndarray, phis: np.ndarray, delta: float) -> np.ndarray:
+    """analytic's p_breakup on ``c_grid``, averaged over the phi values in ``phis``."""
+    import analytic
+
+    phis = np.unique(np.asarray(phis, dtype=float))
+    if phis.size > 25:  # a varying phi: average over 25 of its quantiles
+        phis = np.quantile(phis, (np.arange(25) + 0.5) / 25)
+    P, C = np.meshgrid(phis, c_grid, indexing="ij")
+    df = analytic.solve_many(phi=P.ravel(), c=C.ravel(), delta=delta)
+    return np.asarray(df["p_breakup"], dtype=float).reshape(P.shape).mean(axis=0)
+
+
+def make_plots(out: Path, scenario, tables: dict) -> list[Path]:
+    """Write the five plots into ``out``; returns their paths."""
+    plt, sns = _setup()
+    out = Path(out)
+    steps = tables["steps.parquet"].to_pandas()
+    spells = tables["alliances.parquet"].to_pandas()
+    events = tables["events.parquet"].to_pandas() if "events.parquet" in tables else None
+    files = []
+    title = scenario.name
+
+    # 1. churn over time
+    fig, ax = plt.subplots(figsize=(7, 4))
+    sns.lineplot(data=steps, x="step", y="churn_rate", ax=ax, label="breakups / alliances")
+    sns.lineplot(data=steps, x="step", y="share_searching", ax=ax, label="protégés searching")
+    ax.set(xlabel="round", ylabel="share of alliances", title=f"{title}: alliance churn", ylim=(0, None))
+    files.append(_save(fig, out / "churn.png"))
+    plt.close(fig)
+
+    # 2. breakup rate against c, with the analytic curve
+    if events is not None and len(events):
+        sim = breakup_by_c(events)
+        c_lo, c_hi = float(events["search_cost"].min()), float(events["search_cost"].max())
+        grid = np.linspace(c_lo, max(c_hi, c_lo + 1e-3), 241)
+        curve = analytic_breakup_curve(grid, events["phi"].to_numpy(), scenario.delta)
+        fig, ax = plt.subplots(figsize=(7, 4))
+        ax.plot(grid, curve, color="k", lw=1.5, label="analytic p_breakup")
+        ax.errorbar(
+            sim["c_mid"], sim["rate"], yerr=[sim["rate"] - sim["lo"], sim["hi"] - sim["rate"]],
+            fmt="o", ms=4, color=sns.color_palette()[1], label="simulated (95% CI)",
+        )
+        ax.axvline(C_REGIME, ls=":", color="grey")
+        ax.set(xlabel="search cost c", ylabel="breakups per alliance-round",
+               title=f"{title}: breakup rate against c")
+        ax.legend()
+        files.append(_save(fig, out / "breakup_vs_c.png"))
+        plt.close(fig)
+
+    # 3. survival curve of alliance spells (Kaplan-Meier; running alliances censored)
+    fig, ax = plt.subplots(figsize=(7, 4))
+    groups = [("all alliances", np.ones(len(spells), dtype=bool))]
+    low = spells["c_start"].to_numpy() < C_REGIME
+    if low.any() and (~low).any():
+        groups += [("c < 1/32 at formation", low), ("c >= 1/32 at formation", ~low)]
+    for label, mask in groups:
+        sub = spells[mask]
+        t, s = kaplan_meier(sub["duration"].to_numpy(), (sub["ended"] == "breakup").to_numpy())
+        ax.step(t, s, where="post", label=f"{label} (n = {mask.sum():,})")
+    ax.set(xlabel="rounds", ylabel="share of alliances still together", ylim=(0, 1.02),
+           title=f"{title}: survival of alliances")
+    ax.legend()
+    files.append(_save(fig, out / "survival.png"))
+    plt.close(fig)
+
+    # 4. distribution of c over time
+    fig, ax = plt.subplots(figsize=(7, 4))
+    ax.fill_between(steps["step"], steps["c_q25"], steps["c_q75"], alpha=0.3, label="interquartile range")
+    sns.lineplot(data=steps, x="step", y="c_median", ax=ax, label="median")
+    sns.lineplot(data=steps, x="step", y="c_mean", ax=ax, label="mean", linestyle="--")
+    ax.axhline(C_REGIME, ls=":", color="grey", label="c = 1/32")
+    ax.set(xlabel="round", ylabel="search cost c", title=f"{title}: institutional integration")
+    ax.legend()
+    files.append(_save(fig, out / "c_distribution.png"))
+    plt.close(fig)
+
+    # 5. burden-sharing over time
+    fig, ax = plt.subplots(figsize=(7, 4))
+    sns.lineplot(data=steps, x="step", y="mean_contribution", ax=ax, label="patron's contribution")
+    sns.lineplot(data=steps, x="step", y="free_riding_gap", ax=ax, label="above the free-riding minimum")
+    ax.plot(steps["step"], steps["phi"] - 1.0, ls=":", color="grey", label="phi - 1")
+    ax.set(xlabel="round", ylabel="mean over alliances that acted", title=f"{title}: burden-sharing")
+    ax.legend()
+    files.append(_save(fig, out / "burden_sharing.png"))
+    plt.close(fig)
+    return files

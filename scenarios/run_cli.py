@@ -1,0 +1,62 @@
+"""``alliances run`` and ``alliances report``: run a scenario, report on a run."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "run",
+        help="run a population scenario and write its tables and plots",
+        description=(
+            "Run a scenario (a bundled name such as baseline, or a path to a TOML file) with a "
+            "progress bar, then write events.parquet, steps.parquet, alliances.parquet and the "
+            "plots to DIR and print a short summary."
+        ),
+    )
+    p.add_argument("scenario", metavar="NAME_OR_PATH", help="bundled scenario name or scenario file")
+    p.add_argument("--seed", type=int, default=None, help="override the scenario's seed")
+    p.add_argument("--steps", type=int, default=None, metavar="T", help="override the number of rounds")
+    p.add_argument("--out", default=None, metavar="DIR", help="output directory (default: out/NAME)")
+    p.add_argument("--no-events", action="store_true", help="do not record events.parquet (faster)")
+    p.add_argument("--no-plots", action="store_true", help="write the tables only")
+    p.set_defaults(handler=_run)
+
+    r = subparsers.add_parser(
+        "report",
+        help="the protégé's bargaining moves in a run, and what they won, by search-cost band",
+        description=(
+            "Read DIR/events.parquet (written by `alliances run`) and print how often the protégés "
+            "cooperated, delayed, courted outsiders or exited, and what each move extracted, by "
+            "band of the search cost c."
+        ),
+    )
+    r.add_argument("out", metavar="DIR", help="output directory of an `alliances run`")
+    r.add_argument("--bands", type=int, default=4, help="number of equal-width bands of c (default: 4)")
+    r.set_defaults(handler=_report)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from scenarios.runner import run_scenario, summary_lines
+    from scenarios.scenario import load_scenario
+
+    sc = load_scenario(args.scenario).with_overrides(seed=args.seed, rounds=args.steps)
+    out = Path(args.out) if args.out is not None else Path("out") / sc.name
+    result = run_scenario(
+        sc, out=out, progress=True, plots=not args.no_plots,
+        record_events=False if args.no_events else None,
+    )
+    print("\n".join(summary_lines(result)))
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    from scenarios.report import report_lines
+
+    if args.bands < 1:
+        raise ValueError(f"--bands: must be an integer >= 1, got {args.bands}")
+    print("\n".join(report_lines(args.out, bands=args.bands)))
+    return 0

@@ -1,0 +1,186 @@
+"""Run a scenario: step the model, write its tables and plots, summarize.
+
+Output directory contents (all written atomically: temp file, then rename):
+
+* ``events.parquet``: one row per alliance-round (unless events are switched off).
+* ``steps.parquet``: per-step metrics from the model's DataCollector.
+* ``alliances.parquet``: one row per alliance spell.
+* ``scenario.toml``: a copy of the scenario file that was run, and ``run.json``
+  with the seed and number of rounds actually used.
+* plots (PNG): ``churn.png``, ``breakup_vs_c.png``, ``survival.png``,
+  ``c_distribution.png``, ``burden_sharing.png``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from scenarios.scenario import Scenario
+
+TABLE_FILES = ("events.parquet", "steps.parquet", "alliances.parquet")
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def atomic_write(path: Path, write) -> None:
+    """Call ``write(tmp_path)`` on a temp file beside ``path``, then rename it onto ``path``."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        write(tmp)
+        os.chmod(tmp, 0o666 & ~_umask())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def write_parquet(table, path: Path) -> None:
+    """Write a pyarrow Table deterministically (same table -> same bytes)."""
+    import pyarrow.parquet as pq
+
+    atomic_write(path, lambda tmp: pq.write_table(table, tmp, compression="zstd", write_statistics=True))
+
+
+@dataclass
+class RunResult:
+    """What a run produced: the model, where the files went, and headline numbers."""
+
+    scenario: Scenario
+    out: Path
+    model: object
+    seconds: float
+    files: list[Path] = field(default_factory=list)
+
+    @property
+    def protege_rounds_per_second(self) -> float:
+        return self.scenario.n_proteges * self.scenario.rounds / self.seconds if self.seconds > 0 else float("nan")
+
+
+def run_scenario(
+    scenario: Scenario,
+    out: str | Path | None = None,
+    progress: bool = True,
+    plots: bool = True,
+    record_events: bool | None = None,
+) -> RunResult:
+    """Run ``scenario`` for its number of rounds; write tables (and plots) to ``out`` if given."""
+    from tqdm import tqdm
+
+    model = scenario.build_model(record_events=record_events)
+    t0 = time.perf_counter()
+    for _ in tqdm(
+        range(scenario.rounds),
+        desc=scenario.name,
+        unit="round",
+        disable=None if progress else True,
+        leave=False,
+    ):
+        model.step()
+    seconds = time.perf_counter() - t0
+    result = RunResult(scenario=scenario, out=Path(out) if out is not None else None, model=model, seconds=seconds)
+    if out is not None:
+        write_outputs(result, plots=plots)
+    return result
+
+
+def write_outputs(result: RunResult, plots: bool = True) -> None:
+    """Write the tables, the scenario copy and (optionally) the plots into ``result.out``."""
+    out = result.out
+    out.mkdir(parents=True, exist_ok=True)
+    model = result.model
+    files = []
+    tables = {"steps.parquet": model.steps_table(), "alliances.parquet": model.alliances_table()}
+    if model.record_events:
+        tables["events.parquet"] = model.events_table()
+    else:
+        stale = out / "events.parquet"
+        if stale.exists():  # do not leave another run's events beside this run's tables
+            stale.unlink()
+    for name, table in tables.items():
+        write_parquet(table, out / name)
+        files.append(out / name)
+    sc = result.scenario
+    src = Path(sc.path)
+    if src.is_file():
+        text = src.read_bytes()
+        atomic_write(out / "scenario.toml", lambda tmp: Path(tmp).write_bytes(text))
+        files.append(out / "scenario.toml")
+    meta = {
+        "scenario": sc.name,
+        "scenario_file": str(src),
+        "seed": sc.seed,
+        "rounds": sc.rounds,
+        "proteges": sc.n_proteges,
+        "phi_constant": sc.phi.constant,
+        "phi": sc.phi.value if sc.phi.constant else None,
+        "delta": sc.delta,
+        "events": bool(model.record_events),
+    }
+    atomic_write(out / "run.json", lambda tmp: Path(tmp).write_text(json.dumps(meta, indent=2) + "\n"))
+    files.append(out / "run.json")
+    if plots:
+        from scenarios.plots import make_plots
+
+        files += make_plots(out, sc, tables)
+    result.files = files
+
+
+def summary_lines(result: RunResult) -> list[str]:
+    """A short summary of a run for stdout."""
+    m = result.model
+    sc = result.scenario
+    steps = m.steps_table().to_pandas()
+    spells = m.alliances_table().to_pandas()
+    n_rounds = sc.n_proteges * sc.rounds
+    acted = steps["acted"].sum()
+    broke = steps["breakups"].sum()
+    none = steps["none"].sum()
+    ended = spells[spells["ended"] == "breakup"]
+    lines = list(sc.describe())
+    lines.append(
+        f"{n_rounds:,} alliance-rounds in {result.seconds:.2f} s"
+        f" ({result.protege_rounds_per_second:,.0f} protégé-rounds/s)"
+    )
+    lines.append(
+        f"outcomes: alliance acted {acted / n_rounds:.1%}, breakup {broke / n_rounds:.1%},"
+        f" nothing produced {none / n_rounds:.1%}"
+    )
+    last = steps.iloc[-1]
+    lines.append(
+        f"churn: {steps['churn_rate'].mean():.3f} breakups per alliance-round on average"
+        f" (first round {steps['churn_rate'].iloc[0]:.3f}, last {last['churn_rate']:.3f});"
+        f" {len(ended):,} alliances ended, mean length {ended['duration'].mean() if len(ended) else float('nan'):.1f} rounds"
+    )
+    lines.append(
+        f"search cost c: mean {steps['c_mean'].iloc[0]:.4f} at the start, {last['c_mean']:.4f} at the end"
+        f" (quartiles {last['c_q25']:.4f} / {last['c_median']:.4f} / {last['c_q75']:.4f})"
+    )
+    w = steps["acted"].to_numpy(dtype=float)
+    mc = steps["mean_contribution"].to_numpy()
+    gap = steps["free_riding_gap"].to_numpy()
+    ok = w > 0
+    lines.append(
+        f"burden-sharing: mean patron contribution {np.average(mc[ok], weights=w[ok]):.4f},"
+        f" {np.average(gap[ok], weights=w[ok]):.4f} above the free-riding minimum phi - 1"
+    )
+    lines.append(
+        f"payoffs per round: protégé {steps['mean_protege_payoff'].mean():.4f},"
+        f" patron {steps['mean_patron_payoff'].mean():.4f}"
+    )
+    if result.out is not None:
+        lines.append(f"wrote {', '.join(p.name for p in result.files)} to {result.out}")
+    return lines
