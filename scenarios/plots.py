@@ -39,7 +39,10 @@ def kaplan_meier(duration: np.ndarray, event: np.ndarray) -> tuple[np.ndarray, n
     at_risk = srt.size - np.searchsorted(srt, times, side="left")
     ended = np.bincount(duration[event])[times] if times.size else np.array([], dtype=np.int64)
     surv = np.cumprod(1.0 - ended / at_risk)
-    return np.r_[0, times], np.r_[1.0, surv]
+    t, s = np.r_[0, times], np.r_[1.0, surv]
+    if duration.max() > t[-1]:  # carry the curve on to the longest (censored) spell
+        t, s = np.r_[t, duration.max()], np.r_[s, s[-1]]
+    return t, s
 
 
 def breakup_by_c(events, max_bands: int = 24):
