@@ -118,7 +118,8 @@ WELFARE_MEANINGS = {
     "u_protege_at_c_star": "protégé's expected utility at c*",
     "u_protege_at_c0": "protégé's expected utility at c = 0",
     "gain_over_c0": "u at c* minus u at c = 0",
-    "phi_star": "phi*(delta): for phi >= phi*, c = 0 is best for the protégé",
+    "phi_star": "phi*(delta): for phi >= phi*, c = 0 is best for the protégé "
+                "(2 = a positive c is best for every phi < 2)",
 }
 
 
