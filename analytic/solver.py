@@ -133,8 +133,9 @@ class _Game:
         g_lo = g[..., 0] + g[..., 1] * lo + g[..., 2] * lo**2
         g_hi = g[..., 0] + g[..., 1] * hi + g[..., 2] * hi**2
         rest = r1 - g[..., 0]
+        denominator = g[..., 1] + np.sqrt(np.maximum(g[..., 1] ** 2 + 4.0 * g[..., 2] * rest, 0.0))
         with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-            root = 2.0 * rest / (g[..., 1] + np.sqrt(np.maximum(g[..., 1] ** 2 + 4.0 * g[..., 2] * rest, 0.0)))
+            root = np.where(denominator > 0, 2.0 * rest / denominator, lo)  # rest = 0 there: root at lo
         t = np.where(g_lo > r1, 0.0, np.where(g_hi <= r1, hi, np.clip(root, lo, hi)))
         return np.minimum(r1[..., 0], t.max(axis=-1))
 
@@ -286,6 +287,10 @@ def _solve_arrays(phi, c, delta) -> dict:
         result["expected_contribution"] = np.where(
             result["p_alliance"] > 0, contribution_mass / result["p_alliance"], np.nan)
     result["contribution_excess"] = result["expected_contribution"] - a
+    bad = ~np.isfinite(result["u_patron"] + result["u_protege"] + result["p_alliance"] + result["r1"])
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise FloatingPointError(f"solver failed at phi={phi[i]!r}, c={c[i]!r}, delta={delta[i]!r}")
     return result
 
 
