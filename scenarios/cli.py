@@ -34,6 +34,7 @@ import argparse
 import importlib
 import json
 import math
+import os
 import sys
 from typing import Any, Sequence
 
@@ -125,6 +126,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as exc:
         _print_error(exc)
         return 2
+    except BrokenPipeError:  # e.g. `alliances equilibrium ... | head -1`: stop quietly
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
     except OSError as exc:
         _print_error(exc)
         return 1
