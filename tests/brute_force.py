@@ -15,9 +15,10 @@ Discretization
   her 0; for r2 >= max(x1, phi - 1) the protégé's reply depends on r2 alone,
   which lets the argmax over the grid be taken for every x1 at once as a suffix
   argmax over r2.
-* Period-1 offers: grid of ``n_r + 1`` points on [0, 1]; around the best grid
-  offer of each first-move class (accept / search / delay) the grid is refined
-  with ``n_ref`` points on the two neighbouring cells.
+* Period-1 offers: grid of ``n_r + 1`` points on [0, 1] plus the reservation
+  offers that a whole block of draws x1 share (there the patron's payoff jumps up,
+  possibly to a peak narrower than the grid); around the best of these in each
+  first-move class (accept / search / delay) ``n_ref`` points on +-1/n_r refine it.
 * Ties: two values within ``TOL`` (1e-9) are equal; the tie rules of the API doc
   are then applied (sure beats lottery, newest offer wins, producing beats not
   producing, take-now beats moving on, search beats delay, the patron prefers
@@ -175,14 +176,20 @@ def brute_force(phi, c, delta, n_x=20000, n_r=400, n_r2=100000, n_ref=100, windo
     p2 = _period2(phi, c, x, x, n_r2)
     p2_0 = {k: v[0] for k, v in _period2(phi, c, x, np.array([0.0]), n_r2).items()}
 
-    coarse = np.linspace(0.0, 1.0, n_r + 1)
+    # Reservation offers shared by a block of draws x1 (where the period-2 outcome does
+    # not depend on x1): at such an r1 a positive mass switches to taking r1 at once,
+    # so the patron's payoff jumps there, possibly to a peak narrower than the grid.
+    reservation = phi - 1.0 + delta * p2["protege"]
+    level, count = np.unique(reservation, return_counts=True)
+    blocks = level[(count > 1) & (level >= 0.0) & (level <= 1.0)]
+    coarse = np.concatenate([np.linspace(0.0, 1.0, n_r + 1), blocks])
     res = _period1(phi, c, delta, x, coarse, p2, p2_0)
     fine = []
-    for mv in (ACCEPT, SEARCH, DELAY):  # refine around each class's best coarse offer
+    for mv in (ACCEPT, SEARCH, DELAY):  # refine around each class's best candidate
         idx = np.flatnonzero(res["move"] == mv)
         if idx.size:
-            j = idx[np.argmax(res["u_patron"][idx])]
-            fine.append(np.linspace(coarse[max(j - 1, 0)], coarse[min(j + 1, n_r)], n_ref))
+            r = coarse[idx[np.argmax(res["u_patron"][idx])]]
+            fine.append(np.linspace(max(r - 1.0 / n_r, 0.0), min(r + 1.0 / n_r, 1.0), n_ref))
     if fine:
         more = _period1(phi, c, delta, x, np.concatenate(fine), p2, p2_0)
         res = {k: np.concatenate([res[k], more[k]]) for k in res}
@@ -218,7 +225,7 @@ def brute_force(phi, c, delta, n_x=20000, n_r=400, n_r2=100000, n_ref=100, windo
         margin=min(margin1, margin2), margin_period1=margin1, margin_period2=margin2,
         window=window, error_bound=error_bound(n_x, n_r, n_r2, n_ref),
         x1=x, r2_of_x1=p2["r2"], r2_no_search=float(p2_0["r2"]),
-        reservation=phi - 1.0 + delta * p2["protege"],
+        reservation=reservation,
         offers=dict(r1=res["r1"], first_move=MOVES[res["move"]], u_patron=res["u_patron"],
                     u_protege=res["u_protege"], gap=res["gap"]),
     )

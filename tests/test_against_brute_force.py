@@ -161,8 +161,16 @@ def _check(phi, c, delta):
 @example(phi=1.05, c=0.001, delta=0.2)  # delta far below the paper's bound
 @example(phi=1.2, c=0.6, delta=0.99)    # r* < 0: no one ever searches
 @example(phi=1.45, c=0.0, delta=1.0)
-@example(phi=1.5, c=0.0, delta=2.220446049250313e-16)  # found by hypothesis: solver says r1 = 1
 def test_solver_matches_brute_force(phi, c, delta):
+    _check(phi, c, delta)
+
+
+@pytest.mark.parametrize("phi,c,delta", [(1.5, 0.0, 2.220446049250313e-16),
+                                         (1.1, 0.001, 3e-17), (1.3, 0.02, 2e-16)])
+def test_delta_near_machine_epsilon(phi, c, delta):
+    """Found by hypothesis.  With delta this small period 2 is worth nothing, so the
+    patron should offer about phi - 1 (or 1/2) and let the protégé search: an offer
+    r1 he accepts at once (r1 = r*) pays her less."""
     _check(phi, c, delta)
 
 
