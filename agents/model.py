@@ -160,6 +160,7 @@ class AllianceModel(Model):
         self._events: list[dict] = []
         self._spells: list[dict] = []
         self._metrics: dict[str, float] = {}
+        self._c_quartiles = None  # (c, its quartiles): c rarely changes without investment
         self.datacollector = DataCollector(
             model_reporters={k: (lambda m, k=k: m._metrics[k]) for k in METRICS}
         )
@@ -280,7 +281,9 @@ class AllianceModel(Model):
         n = self.n_proteges
         n_acted = int(acted.sum())
         n_broke = int(broke.sum())
-        q25, q50, q75 = _quartiles(self.c)
+        if self._c_quartiles is None or not np.array_equal(self.c, self._c_quartiles[0]):
+            self._c_quartiles = (self.c.copy(), _quartiles(self.c))
+        q25, q50, q75 = self._c_quartiles[1]
         moves = np.bincount(self.eq_move, minlength=3) / n
         if n_acted:
             contr = res.contribution[acted]
