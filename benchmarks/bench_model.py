@@ -182,7 +182,12 @@ def main() -> None:
     ap.add_argument("--naive-steps", type=int, nargs="+", default=[10, 3, 1],
                     help="timed steps of the naive model, per size")
     ap.add_argument("--seed", type=int, default=20261123)
+    ap.add_argument("--scenario", default=None,
+                    help="time the vectorized model on this bundled scenario's c, phi and investment "
+                         "instead (population scaled to each size; no naive baseline)")
     args = ap.parse_args()
+    if args.scenario:
+        return scenario_bench(args)
     naive_steps = args.naive_steps + [args.naive_steps[-1]] * (len(args.sizes) - len(args.naive_steps))
 
     print(f"# {platform.python_implementation()} {platform.python_version()}, "
@@ -200,6 +205,22 @@ def main() -> None:
         v_rate, n_rate = n / vstep, n / nstep
         print(f"| {n:,} | {vs:.2f} + {vf:.2f} | {v_rate:,.0f} | {n_rate:,.0f} | {v_rate / n_rate:,.0f}x "
               f"| {vchurn:.3f} / {nchurn:.3f} |", flush=True)
+
+
+def scenario_bench(args) -> None:
+    from dataclasses import replace
+
+    from scenarios.scenario import load_scenario
+
+    base = load_scenario(args.scenario)
+    print(f"# {args.scenario}: {'; '.join(line.strip() for line in base.describe()[1:])}")
+    print("| protégés | setup + 1st step (s) | protégé-rounds/s |")
+    print("|---:|---:|---:|")
+    for n in args.sizes:
+        pop = population(n)
+        sc = replace(base, n_proteges=pop["n_proteges"], n_patrons=pop["n_patrons"], n_ad_hoc=pop["n_ad_hoc"])
+        s, f, step, _ = time_model(lambda: sc.build_model(record_events=False, rng=args.seed), args.steps)
+        print(f"| {n:,} | {s:.2f} + {f:.2f} | {n / step:,.0f} |", flush=True)
 
 
 if __name__ == "__main__":
