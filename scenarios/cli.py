@@ -46,6 +46,7 @@ COMMAND_MODULES: list[str] = [
     "scenarios.analytic_commands",  # equilibrium, welfare
     "scenarios.figures",  # figure 3 | 4
     "scenarios.run_cli",  # run, report
+    "scenarios.sweep_cli",  # sweep
 ]
 
 

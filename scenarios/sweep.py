@@ -1,0 +1,503 @@
+"""Run a sweep: manifest, executors (local process pool or Dask), resume, summary.
+
+Layout of a sweep directory DIR::
+
+    DIR/manifest.json        every planned run: id, point, replication, seed, params,
+                             spec hash, status (pending / done / error); the scenario hash
+    DIR/runs/<id>/           one folder per finished run: the runner's tables and run.json,
+                             spec.json (the run's full scenario), done.json (written last)
+    DIR/runs/<id>/error.json a run that raised: its error (retried by the next resume)
+    DIR/summary.parquet      one row per planned run: parameters, seed, status, measures
+    DIR/sweep_*.png          plots across the sweep (scenarios/sweep_plots.py)
+
+Crash safety. Workers never write into DIR: a run's files come back to the
+driver, which writes them into ``runs/.partial-<id>-<random>/`` with
+``done.json`` last and then renames the folder to ``runs/<id>`` (one atomic
+rename). A run folder is trusted only if its ``done.json`` names the spec hash
+that the manifest plans for that run; anything else is removed and run again.
+The manifest's statuses are a view refreshed as runs finish; the run folders
+are the truth. One driver at a time: DIR/.lock is held (flock) while a sweep runs.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import shutil
+import tempfile
+import threading
+import time
+import traceback
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+
+import numpy as np
+
+from scenarios.sweep_spec import RunSpec, SweepPlan, format_value
+
+MANIFEST = "manifest.json"
+SUMMARY = "summary.parquet"
+RUNS = "runs"
+DONE = "done.json"
+ERROR = "error.json"
+PARTIAL = ".partial-"
+#: how often the local pool is rebuilt after a worker process died, before giving up
+MAX_POOL_RESTARTS = 3
+
+MEASURES = (
+    "mean_churn",
+    "breakup_rate",
+    "mean_c",
+    "final_c",
+    "c_start_mean",
+    "mean_spell_length",
+    "mean_contribution",
+    "free_riding_gap",
+    "mean_protege_payoff",
+    "mean_patron_payoff",
+)
+
+
+# ------------------------------------------------------------------ measures
+def run_measures(model) -> dict[str, float]:
+    """A finished run's outcome measures (the summary's columns).
+
+    * ``mean_churn``: breakups per alliance-round, averaged over the rounds.
+    * ``breakup_rate``: share of alliance spells that ended in a breakup (the
+      rest were still together at the end of the run).
+    * ``mean_c`` / ``final_c``: the population's mean search cost, averaged over
+      the rounds / after the last round; ``c_start_mean``: the mean of the
+      protégés' starting levels (drawn from the scenario's distribution).
+    * ``mean_spell_length``: mean duration (rounds) of the spells that ended in
+      a breakup (nan if none did), as in ``alliances run``'s summary.
+    * ``mean_contribution``, ``free_riding_gap``: the patrons' mean contribution
+      when the alliance acted, and its excess over phi - 1 (weighted by the
+      number of alliances that acted each round).
+    * ``mean_protege_payoff``, ``mean_patron_payoff``: per alliance-round.
+    """
+    steps = model.steps_table().to_pandas()
+    spells = model.alliances_table().to_pandas()
+    ended = spells["ended"].astype(str) == "breakup"
+    w = steps["acted"].to_numpy(dtype=float)
+    ok = w > 0
+
+    def wmean(col):
+        return float(np.average(steps[col].to_numpy()[ok], weights=w[ok])) if ok.any() else float("nan")
+
+    return {
+        "mean_churn": float(steps["churn_rate"].mean()),
+        "breakup_rate": float(ended.mean()) if len(spells) else float("nan"),
+        "mean_c": float(steps["c_mean"].mean()),
+        "final_c": float(steps["c_mean"].iloc[-1]),
+        "c_start_mean": float(np.mean(model.c_start)),
+        "mean_spell_length": float(spells.loc[ended, "duration"].mean()) if ended.any() else float("nan"),
+        "mean_contribution": wmean("mean_contribution"),
+        "free_riding_gap": wmean("free_riding_gap"),
+        "mean_protege_payoff": float(steps["mean_protege_payoff"].mean()),
+        "mean_patron_payoff": float(steps["mean_patron_payoff"].mean()),
+    }
+
+
+# ------------------------------------------------------------------ one run (on a worker)
+def execute_run(task: dict) -> dict:
+    """Run one planned run; return its files (name -> bytes) and measures, or its error.
+
+    Runs on a worker (a pool process or a Dask worker). Writes nothing to the
+    sweep directory: the files come back to the driver. A run that raises is
+    returned as ``{"run_id", "error", "traceback"}``.
+    """
+    from scenarios.runner import run_scenario
+    from scenarios.scenario import parse_scenario
+
+    run_id = task["run_id"]
+    try:
+        sc = parse_scenario(json.loads(task["data"]), task["label"])
+        with tempfile.TemporaryDirectory(prefix="alliances-sweep-run-") as tmp:
+            result = run_scenario(sc, out=tmp, progress=False, plots=False)
+            files = {p.name: p.read_bytes() for p in sorted(Path(tmp).iterdir()) if p.is_file()}
+        return {"run_id": run_id, "files": files, "measures": run_measures(result.model),
+                "seconds": result.seconds}
+    except Exception as exc:  # recorded, the sweep goes on
+        return {"run_id": run_id, "error": f"{type(exc).__name__}: {' '.join(str(exc).split())}",
+                "traceback": traceback.format_exc()}
+
+
+def _task(run: RunSpec) -> dict:
+    return {"run_id": run.run_id, "label": run.label, "data": json.dumps(run.data)}
+
+
+def _worker_init(driver_pid: int) -> None:
+    """Pool worker: exit when the driver is gone (e.g. SIGKILLed), instead of lingering."""
+
+    def watch():
+        while True:
+            time.sleep(0.5)
+            try:
+                os.kill(driver_pid, 0)
+            except ProcessLookupError:
+                os._exit(1)
+            except PermissionError:
+                pass
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
+# ------------------------------------------------------------------ executors
+def run_local(tasks: list[dict], workers: int, on_result: Callable[[dict], None]) -> list[str]:
+    """Run ``tasks`` on a local process pool; returns ids left unrun (pool died too often)."""
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures.process import BrokenProcessPool
+
+    methods = mp.get_all_start_methods()
+    ctx = mp.get_context("forkserver" if "forkserver" in methods else "spawn")
+    if ctx.get_start_method() == "forkserver":
+        ctx.set_forkserver_preload(["scenarios.sweep", "scenarios.runner", "agents.model"])
+    pending = {t["run_id"]: t for t in tasks}
+    restarts = 0
+    while pending:
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx,
+                                   initializer=_worker_init, initargs=(os.getpid(),))
+        broken = False
+        try:
+            futures = {pool.submit(execute_run, t): rid for rid, t in pending.items()}
+            for fut in as_completed(futures):
+                try:
+                    res = fut.result()
+                except BrokenProcessPool:
+                    broken = True
+                    continue
+                pending.pop(futures[fut], None)
+                on_result(res)
+        finally:
+            pool.shutdown(wait=not broken, cancel_futures=True)
+        if broken:
+            restarts += 1
+            if restarts > MAX_POOL_RESTARTS:
+                break
+    return sorted(pending)
+
+
+def run_dask(tasks: list[dict], address: str, workers: int, on_result: Callable[[dict], None],
+             processes: bool = True) -> list[str]:
+    """Run ``tasks`` on a Dask cluster (``address``) or a LocalCluster (``"local"``)."""
+    from distributed import Client, LocalCluster, as_completed
+
+    cluster = None
+    if address == "local":
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=processes,
+                               dashboard_address=None)
+        client = Client(cluster)
+    else:
+        client = Client(address, timeout="30s")
+    try:
+        futures = {}
+        for t in tasks:
+            fut = client.submit(execute_run, t, pure=False, key=f"alliances-run-{t['run_id']}-{uuid.uuid4().hex}")
+            futures[fut] = t["run_id"]
+        for fut in as_completed(list(futures)):
+            try:
+                res = fut.result()
+            except Exception as exc:  # e.g. KilledWorker: the run took down its workers
+                res = {"run_id": futures[fut], "error": f"{type(exc).__name__}: {' '.join(str(exc).split())}",
+                       "traceback": ""}
+            fut.release()
+            on_result(res)
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+    return []
+
+
+# ------------------------------------------------------------------ the directory
+def _write_json(path: Path, obj) -> None:
+    from scenarios.runner import atomic_write
+
+    text = json.dumps(obj, indent=1, allow_nan=False, default=str) + "\n"
+    atomic_write(path, lambda tmp: Path(tmp).write_text(text))
+
+
+def _jsonable(x):
+    if isinstance(x, float) and not np.isfinite(x):
+        return None
+    return x
+
+
+def _manifest(plan: SweepPlan, status: dict[str, str], errors: dict[str, str]) -> dict:
+    return {
+        "format": 1,
+        "scenario": plan.name,
+        "scenario_file": plan.path,
+        "scenario_hash": plan.scenario_hash,
+        "root_seed": plan.root_seed,
+        "replications": plan.replications,
+        "swept_keys": list(plan.keys),
+        "design": plan.design,
+        "runs": [
+            {"run": r.run_id, "point": r.point, "replication": r.replication, "seed": r.seed,
+             "params": r.params, "spec_hash": r.spec_hash, "status": status.get(r.run_id, "pending"),
+             "error": errors.get(r.run_id)}
+            for r in plan.runs
+        ],
+    }
+
+
+def _check_dir(plan: SweepPlan, out: Path) -> bool:
+    """True if ``out`` already holds this sweep; ValueError if it holds something else."""
+    mpath = out / MANIFEST
+    if not mpath.exists():
+        others = [p.name for p in out.iterdir() if p.name not in (".lock",)] if out.exists() else []
+        if others:
+            raise ValueError(f"{out}: not empty and has no {MANIFEST}; give an empty or new --out DIR for a sweep")
+        return False
+    try:
+        old = json.loads(mpath.read_text())
+        old_hash = old["scenario_hash"]
+        old_runs = {r["run"]: r["spec_hash"] for r in old["runs"]}
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        raise ValueError(f"{mpath}: unreadable sweep manifest ({type(e).__name__}); give another --out DIR") from None
+    if old_hash != plan.scenario_hash:
+        raise ValueError(
+            f"{out}: holds a sweep of a different scenario ({old.get('scenario_file')}, changed since);"
+            f" refusing to mix results: give another --out DIR, or delete {out} to start over"
+        )
+    new_runs = {r.run_id: r.spec_hash for r in plan.runs}
+    if old_runs != new_runs:
+        raise ValueError(
+            f"{out}: the same scenario file expands into other runs than the ones in {MANIFEST}"
+            f" (numpy/scipy versions changed?); refusing to mix results: give another --out DIR"
+        )
+    return True
+
+
+def _lock(out: Path):
+    fd = os.open(out / ".lock", os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        raise SweepBusy(f"{out}: another sweep is running in this directory (lock {out / '.lock'})") from None
+    return fd
+
+
+class SweepBusy(OSError):
+    """Another driver holds the sweep directory's lock."""
+
+
+def completed(run: RunSpec, runs_dir: Path) -> dict | None:
+    """The run's done.json if its folder is complete and matches the planned spec, else None."""
+    d = runs_dir / run.run_id
+    try:
+        done = json.loads((d / DONE).read_text())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(done, dict) or done.get("spec_hash") != run.spec_hash:
+        return None
+    for name, size in done.get("files", {}).items():
+        try:
+            if (d / name).stat().st_size != size:
+                return None
+        except OSError:
+            return None
+    return done
+
+
+def _commit_dir(runs_dir: Path, run_id: str, write: Callable[[Path], None]) -> None:
+    """Write a run folder under a partial name, then rename it into place (atomically)."""
+    tmp = runs_dir / f"{PARTIAL}{run_id}-{uuid.uuid4().hex[:8]}"
+    tmp.mkdir()
+    try:
+        write(tmp)
+        target = runs_dir / run_id
+        if target.exists():
+            shutil.rmtree(target)
+        os.rename(tmp, target)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def _save_result(run: RunSpec, res: dict, runs_dir: Path) -> None:
+    def write(d: Path) -> None:
+        if "error" in res:
+            (d / ERROR).write_text(json.dumps(
+                {"run": run.run_id, "spec_hash": run.spec_hash, "error": res["error"],
+                 "traceback": res.get("traceback", "")}, indent=1) + "\n")
+            return
+        files = dict(res["files"])
+        files["spec.json"] = (json.dumps(
+            {"run": run.run_id, "point": run.point, "replication": run.replication, "seed": run.seed,
+             "params": run.params, "scenario": run.data}, indent=1, sort_keys=True) + "\n").encode()
+        for name, data in files.items():
+            (d / name).write_bytes(data)
+        done = {"run": run.run_id, "spec_hash": run.spec_hash,
+                "measures": {k: _jsonable(v) for k, v in res["measures"].items()},
+                "files": {name: len(data) for name, data in sorted(files.items())}}
+        with open(d / DONE, "w") as f:  # last: the folder is complete
+            f.write(json.dumps(done, indent=1, sort_keys=True) + "\n")
+            f.flush()
+            os.fsync(f.fileno())
+
+    _commit_dir(runs_dir, run.run_id, write)
+
+
+# ------------------------------------------------------------------ summary
+def summary_frame(plan: SweepPlan, out: Path):
+    """One row per planned run: run, point, replication, seed, parameters, status, error, measures."""
+    import pandas as pd
+
+    runs_dir = out / RUNS
+    rows = []
+    for r in plan.runs:
+        row = {"run": r.run_id, "point": r.point, "replication": r.replication, "seed": r.seed}
+        for k in plan.keys:
+            row[k] = format_value(r.params[k])
+        done = completed(r, runs_dir)
+        err = None
+        if done is not None:
+            status = "done"
+        else:
+            status = "missing"
+            try:
+                e = json.loads((runs_dir / r.run_id / ERROR).read_text())
+                if e.get("spec_hash") == r.spec_hash:
+                    status, err = "error", e.get("error")
+            except (OSError, ValueError):
+                pass
+        row["status"] = status
+        row["error"] = err
+        m = (done or {}).get("measures", {})
+        for k in MEASURES:
+            v = m.get(k)
+            row[k] = float("nan") if v is None else float(v)
+        rows.append(row)
+    df = pd.DataFrame(rows)
+    for k in plan.keys:  # a column of ints and floats -> floats
+        vals = df[k].tolist()
+        if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in vals) and \
+                any(isinstance(v, float) for v in vals):
+            df[k] = df[k].astype(float)
+    df["seed"] = df["seed"].astype("int64")
+    return df
+
+
+def write_summary(plan: SweepPlan, out: Path):
+    import pyarrow as pa
+
+    from scenarios.runner import write_parquet
+
+    df = summary_frame(plan, out)
+    table = pa.Table.from_pandas(df, preserve_index=False)
+    write_parquet(table, out / SUMMARY)
+    return df
+
+
+# ------------------------------------------------------------------ the sweep
+@dataclass
+class SweepReport:
+    out: Path
+    planned: int
+    already_done: int
+    ran: int = 0
+    failed: dict[str, str] = field(default_factory=dict)
+    unfinished: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    plots: list[Path] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed and not self.unfinished
+
+    def lines(self) -> list[str]:
+        lines = [f"sweep in {self.out}: {self.planned} runs planned, {self.already_done} already done,"
+                 f" {self.ran} run now in {self.seconds:.1f} s"]
+        if self.failed:
+            lines.append(f"{len(self.failed)} run(s) raised an error (rerun the command to retry them):")
+            lines += [f"  run {rid}: {err}" for rid, err in sorted(self.failed.items())]
+        if self.unfinished:
+            lines.append(f"{len(self.unfinished)} run(s) not finished (worker processes kept dying);"
+                         f" rerun the command to resume")
+        lines.append(f"wrote {MANIFEST}, {SUMMARY}" + (f", {', '.join(p.name for p in self.plots)}" if self.plots else ""))
+        return lines
+
+
+def run_sweep(plan: SweepPlan, out: str | Path, workers: int = 2, dask: str | None = None,
+              progress: bool = True, plots: bool = True, dask_processes: bool = True,
+              only: Iterable[str] | None = None) -> SweepReport:
+    """Run the plan's missing runs into ``out`` (resuming whatever is already there)."""
+    from tqdm import tqdm
+
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise ValueError(f"--workers: must be an integer >= 1, got {workers!r}")
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    lock = _lock(out)
+    try:
+        existing = _check_dir(plan, out)
+        runs_dir = out / RUNS
+        runs_dir.mkdir(exist_ok=True)
+        for p in runs_dir.glob(PARTIAL + "*"):  # left by a killed driver: never trusted
+            shutil.rmtree(p, ignore_errors=True)
+        status: dict[str, str] = {}
+        errors: dict[str, str] = {}
+        todo = []
+        for r in plan.runs:
+            if completed(r, runs_dir) is not None:
+                status[r.run_id] = "done"
+            else:
+                todo.append(r)
+        if only is not None:
+            keep = set(only)
+            todo = [r for r in todo if r.run_id in keep]
+        if not existing or todo:
+            _write_json(out / MANIFEST, _manifest(plan, status, errors))
+        report = SweepReport(out=out, planned=len(plan.runs), already_done=len(status))
+        by_id = {r.run_id: r for r in plan.runs}
+        bar = tqdm(total=len(plan.runs), initial=len(status), desc=f"sweep {plan.name}", unit="run",
+                   disable=None if progress else True)
+        last_manifest = [time.monotonic()]
+
+        def on_result(res: dict) -> None:
+            run = by_id[res["run_id"]]
+            _save_result(run, res, runs_dir)
+            if "error" in res:
+                status[run.run_id] = "error"
+                errors[run.run_id] = res["error"]
+                report.failed[run.run_id] = res["error"]
+            else:
+                status[run.run_id] = "done"
+                errors.pop(run.run_id, None)
+            report.ran += 1
+            bar.update(1)
+            if time.monotonic() - last_manifest[0] > 2.0:
+                _write_json(out / MANIFEST, _manifest(plan, status, errors))
+                last_manifest[0] = time.monotonic()
+
+        t0 = time.perf_counter()
+        tasks = [_task(r) for r in todo]
+        try:
+            if tasks:
+                if dask:
+                    report.unfinished = run_dask(tasks, dask, workers, on_result, processes=dask_processes)
+                else:
+                    report.unfinished = run_local(tasks, workers, on_result)
+        finally:
+            bar.close()
+            report.seconds = time.perf_counter() - t0
+            _write_json(out / MANIFEST, _manifest(plan, status, errors))
+        df = write_summary(plan, out)
+        if plots and (df["status"] == "done").any():
+            from scenarios.sweep_plots import sweep_plots
+
+            report.plots = sweep_plots(df, plan, out)
+        return report
+    finally:
+        os.close(lock)
+
+
+__all__ = ["run_sweep", "run_measures", "execute_run", "write_summary", "summary_frame", "completed",
+           "SweepReport", "SweepBusy", "MEASURES"]

@@ -1,0 +1,93 @@
+"""Seaborn plots across a sweep: each outcome measure against a swept parameter,
+one line per value of another, with 95% confidence bands over the replications (Student t: replications are few)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from scenarios.plots import _save, _setup
+
+#: measure -> axis label
+PLOTTED = {
+    "mean_churn": "churn (breakups per alliance-round)",
+    "breakup_rate": "share of spells ending in a breakup",
+    "final_c": "mean search cost c at the end",
+    "mean_spell_length": "mean length of broken spells (rounds)",
+    "mean_contribution": "mean patron contribution",
+    "free_riding_gap": "contribution above phi - 1",
+    "mean_protege_payoff": "protégé payoff per round",
+    "mean_patron_payoff": "patron payoff per round",
+}
+MAX_HUE = 8
+
+
+def t_interval(values) -> tuple[float, float]:
+    """95% Student-t confidence interval of the mean over replications (the point itself if n = 1)."""
+    import numpy as np
+    from scipy import stats
+
+    x = np.asarray(values, dtype=float)
+    x = x[np.isfinite(x)]
+    if x.size == 0:
+        return float("nan"), float("nan")
+    m = float(x.mean())
+    if x.size < 2:
+        return m, m
+    half = float(stats.t.ppf(0.975, x.size - 1) * x.std(ddof=1) / np.sqrt(x.size))
+    return m - half, m + half
+
+
+def choose_axes(df, keys) -> tuple[str | None, str | None]:
+    """x: the first numeric swept key that varies; hue: the first other swept key with few values."""
+    import pandas as pd
+
+    varying = [k for k in keys if df[k].nunique() > 1]
+    numeric = [k for k in varying if pd.api.types.is_numeric_dtype(df[k])]
+    x = numeric[0] if numeric else (varying[0] if varying else None)
+    hue = next((k for k in varying if k != x and df[k].nunique() <= MAX_HUE), None)
+    return x, hue
+
+
+def sweep_plots(df, plan, out: Path, x: str | None = None, hue: str | None = None) -> list[Path]:
+    """Write ``sweep_measures.png`` (one panel per measure) into ``out``; return the files written."""
+    done = df[df["status"] == "done"].copy()
+    if x is None and hue is None:
+        x, hue = choose_axes(done, plan.keys)
+    if x is None or done.empty:
+        return []
+    plt, sns = _setup()
+    import pandas as pd
+
+    numeric_x = pd.api.types.is_numeric_dtype(done[x])
+    if hue is not None:
+        done[hue] = done[hue].astype(str)
+    measures = [m for m in PLOTTED if done[m].notna().any()]
+    ncol = 4
+    nrow = (len(measures) + ncol - 1) // ncol
+    fig, axes = plt.subplots(nrow, ncol, figsize=(4.2 * ncol, 3.4 * nrow), squeeze=False)
+    for ax, m in zip(axes.flat, measures):
+        kw = dict(data=done, x=x, y=m, hue=hue, ax=ax, errorbar=t_interval)
+        if numeric_x:
+            sns.lineplot(marker="o", **kw)
+        else:
+            sns.pointplot(**kw)
+        ax.set_ylabel(PLOTTED[m])
+        ax.set_xlabel(x)
+        if ax.get_legend() is not None:
+            ax.get_legend().remove()
+    for ax in list(axes.flat)[len(measures):]:
+        ax.set_visible(False)
+    reps = plan.replications
+    title = f"sweep {plan.name}: {len(done)} runs, {reps} replication{'s' if reps > 1 else ''} per point (95% CI)"
+    if hue is not None:
+        handles, labels = axes.flat[0].get_legend_handles_labels()
+        fig.legend(handles, labels, title=hue, loc="lower center", ncol=min(len(labels), 3),
+                   bbox_to_anchor=(0.5, -0.02 - 0.03 * ((len(labels) - 1) // 3)), frameon=False)
+    fig.suptitle(title)
+    fig.tight_layout()
+    path = _save(fig, Path(out) / "sweep_measures.png")
+    plt.close(fig)
+    return [path]
+
+
+__all__ = ["sweep_plots", "choose_axes", "PLOTTED"]

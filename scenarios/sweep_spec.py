@@ -1,0 +1,394 @@
+"""The ``[sweep]`` table of a scenario file: parse, validate, expand into runs.
+
+A sweep file is a scenario file (see ``scenarios/scenario.py``) plus a table::
+
+    [sweep]
+    replications = 4                  # runs per design point (integer >= 1)
+
+    [sweep.grid]                      # full factorial over these values
+    "search_cost.high" = [0.02, 0.04, 0.06]             # a list of values
+    "game.delta" = { low = 0.9, high = 0.99, num = 4 }  # a range: num evenly spaced values
+    investment = [ { rule = "none" }, { rule = "accumulate", step = 0.0025, cap = 0.05 } ]
+
+    [sweep.sample]                    # a sampled design (scipy.stats.qmc)
+    method = "lhs"                    # "lhs" (Latin hypercube) or "sobol"
+    n = 16                            # points (a power of 2 for sobol)
+    [sweep.sample.ranges]
+    "game.phi" = [1.05, 1.4]          # [low, high]; integers if both bounds are integers
+
+Keys are the scenario file's dotted key names (quoted, or as nested tables).
+Grid and sample may be combined: every grid combination is crossed with the
+sampled points. With neither, the sweep is ``replications`` runs of the file's
+scenario as it stands.
+
+Seeds: ``SeedSequence(seed).spawn(2)`` gives one stream for the sampled design
+and one for the runs; the runs' stream is spawned once per design point and
+that once per replication, so a run's seed depends only on the root seed, its
+point and its replication. Every expanded run is validated by
+``scenarios.scenario.parse_scenario``, the scenario files' own validator.
+Bad input raises ``ValueError`` with one line naming the file and the key.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import itertools
+import json
+import math
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from scenarios import scenario as _sc
+from scenarios.scenario import SCENARIO_DIR, Scenario, parse_scenario
+
+#: where bundled sweep files live (``alliances sweep NAME`` looks here first)
+SWEEP_DIR = SCENARIO_DIR / "sweeps"
+SWEEP_KEYS = ("replications", "grid", "sample")
+SAMPLE_KEYS = ("method", "n", "ranges")
+METHODS = ("lhs", "sobol")
+RANGE_KEYS = ("low", "high", "num")
+FORMAT = 1  # bump when the meaning of a run spec changes
+
+
+# ------------------------------------------------------------------ the schema
+def _schema() -> dict[str, tuple[str, ...]]:
+    """Dotted table name -> the keys a sweep may set under it."""
+    from agents.investment import INVESTMENT_RULES
+
+    def union(groups):
+        seen: list[str] = []
+        for g in groups:
+            seen += [k for k in g if k not in seen]
+        return tuple(seen)
+
+    top = tuple(k for k in _sc._TOP_KEYS if k not in ("name", "seed"))
+    return {
+        "": top,
+        "population": _sc._POPULATION_KEYS,
+        "search_cost": ("dist",) + union(_sc._COST_KINDS.values()),
+        "game": _sc._GAME_KEYS,
+        "game.phi": ("dist",) + union(_sc._PHI_KINDS.values()),
+        "investment": ("rule",) + union(r.PARAMS for r in INVESTMENT_RULES.values()),
+        "output": _sc._OUTPUT_KEYS,
+    }
+
+
+def check_key(path: str, where: str, key: str) -> None:
+    """Raise ValueError unless ``key`` (dotted) names something a scenario file can hold."""
+    if key in ("seed",):
+        raise ValueError(f"{path}: {where}: seed: cannot be swept; every run's seed derives from the "
+                         f"scenario's seed (use sweep.replications for more runs per point)")
+    if key == "name":
+        raise ValueError(f"{path}: {where}: name: cannot be swept")
+    schema = _schema()
+    parts = key.split(".")
+    prefix = ""
+    for part in parts:
+        if prefix not in schema:
+            raise ValueError(f"{path}: {where}: {key}: unknown scenario key; {prefix} is a value, not a table")
+        allowed = schema[prefix]
+        if part not in allowed:
+            under = f" under {prefix}" if prefix else ""
+            raise ValueError(f"{path}: {where}: {key}: unknown scenario key; allowed{under}: {', '.join(allowed)}")
+        prefix = f"{prefix}.{part}" if prefix else part
+
+
+# ------------------------------------------------------------------ values
+def _is_number(v) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def _is_range(v) -> bool:
+    return isinstance(v, dict) and set(v) <= set(RANGE_KEYS) and ("low" in v or "high" in v or "num" in v)
+
+
+def _flatten(table: dict, prefix: str = "") -> dict[str, Any]:
+    """Nested tables -> dotted keys; a ``{low, high, num}`` range or a list is a leaf."""
+    out: dict[str, Any] = {}
+    for k, v in table.items():
+        key = f"{prefix}.{k}" if prefix else str(k)
+        if isinstance(v, dict) and not _is_range(v):
+            out.update(_flatten(v, key))
+        else:
+            out[key] = v
+    return out
+
+
+def _grid_values(path: str, key: str, v) -> list:
+    where = f"sweep.grid.{key}"
+    if isinstance(v, list):
+        if not v:
+            raise ValueError(f"{path}: {where}: empty list; give at least one value")
+        return list(v)
+    if _is_range(v):
+        missing = [k for k in RANGE_KEYS if k not in v]
+        if missing:
+            raise ValueError(f"{path}: {where}: a range needs low, high and num; missing {', '.join(missing)}")
+        lo, hi, num = v["low"], v["high"], v["num"]
+        if not (_is_number(lo) and _is_number(hi)):
+            raise ValueError(f"{path}: {where}: low and high must be numbers, got {lo!r} and {hi!r}")
+        if isinstance(num, bool) or not isinstance(num, int) or num < 1:
+            raise ValueError(f"{path}: {where}: empty range; num must be an integer >= 1, got {num!r}")
+        if hi < lo:
+            raise ValueError(f"{path}: {where}: empty range; high ({hi}) is below low ({lo})")
+        if num == 1 and hi != lo:
+            raise ValueError(f"{path}: {where}: num = 1 needs low = high; give num >= 2 for a range")
+        values = np.linspace(lo, hi, num) if num > 1 else np.array([lo], dtype=float)
+        if isinstance(lo, int) and isinstance(hi, int) and np.all(values == np.round(values)):
+            return [int(round(x)) for x in values]
+        return [float(x) for x in values]
+    raise ValueError(f"{path}: {where}: must be a list of values or a range {{ low, high, num }}, got {v!r}")
+
+
+def _sample_range(path: str, key: str, v) -> tuple:
+    where = f"sweep.sample.ranges.{key}"
+    if isinstance(v, dict) and set(v) == {"low", "high"}:
+        v = [v["low"], v["high"]]
+    if not (isinstance(v, list) and len(v) == 2 and all(_is_number(x) for x in v)):
+        raise ValueError(f"{path}: {where}: must be [low, high] (two numbers), got {v!r}")
+    lo, hi = v
+    if not hi > lo:
+        raise ValueError(f"{path}: {where}: empty range; high ({hi}) must be above low ({lo})")
+    return lo, hi
+
+
+def format_value(v) -> Any:
+    """A parameter value as a summary-table cell: scalars as they are, tables/lists as compact text."""
+    if isinstance(v, (bool, int, float, str)):
+        return v
+    if isinstance(v, dict):
+        return "{" + ", ".join(f"{k} = {format_value(x) if not isinstance(x, str) else json.dumps(x)}"
+                               for k, x in v.items()) + "}"
+    if isinstance(v, list):
+        return "[" + ", ".join(str(format_value(x)) for x in v) + "]"
+    return str(v)
+
+
+def canonical_json(obj) -> str:
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), default=str, allow_nan=False)
+
+
+def sha256_of(obj) -> str:
+    return hashlib.sha256(canonical_json(obj).encode()).hexdigest()
+
+
+def _set(data: dict, key: str, value, path: str) -> None:
+    parts = key.split(".")
+    node = data
+    for i, part in enumerate(parts[:-1]):
+        nxt = node.get(part)
+        if nxt is None:
+            nxt = node[part] = {}
+        elif not isinstance(nxt, dict):
+            where = ".".join(parts[: i + 1])
+            raise ValueError(f"{path}: sweep: {key}: {where} is {nxt!r} in the scenario, not a table;"
+                             f" sweep {where} as a whole instead")
+        node = nxt
+    node[parts[-1]] = copy.deepcopy(value)
+
+
+# ------------------------------------------------------------------ the plan
+@dataclass(frozen=True)
+class RunSpec:
+    """One planned run: its design point, replication, seed and full scenario table."""
+
+    run_id: str
+    index: int
+    point: int
+    replication: int
+    seed: int
+    params: dict
+    data: dict
+    spec_hash: str
+
+    @property
+    def label(self) -> str:
+        """The scenario 'path' the run is built with (not a file: nothing is copied from it)."""
+        return f"{self.data.get('name', 'sweep')}[run {self.run_id}]"
+
+    def scenario(self) -> Scenario:
+        return parse_scenario(copy.deepcopy(self.data), self.label)
+
+
+@dataclass(frozen=True)
+class SweepPlan:
+    name: str
+    path: str
+    scenario_hash: str
+    root_seed: int
+    replications: int
+    keys: tuple[str, ...]
+    design: dict
+    runs: tuple[RunSpec, ...]
+
+
+def _seeds(root_seed: int, n_points: int, reps: int) -> tuple[np.random.SeedSequence, list[list[int]]]:
+    design_ss, runs_ss = np.random.SeedSequence(root_seed).spawn(2)
+    seeds = []
+    for pss in runs_ss.spawn(n_points):
+        row = []
+        for rss in pss.spawn(reps):
+            hi, lo = (int(x) for x in rss.generate_state(2, dtype=np.uint32))
+            row.append(((hi << 32) | lo) & (2**63 - 1))
+        seeds.append(row)
+    return design_ss, seeds
+
+
+def _sample_points(path: str, spec, root_seed: int) -> tuple[list[str], list[dict], dict]:
+    if not isinstance(spec, dict):
+        raise ValueError(f"{path}: sweep.sample: must be a table (method, n, ranges), got {spec!r}")
+    for k in spec:
+        if k not in SAMPLE_KEYS:
+            raise ValueError(f"{path}: sweep.sample.{k}: unknown key; allowed: {', '.join(SAMPLE_KEYS)}")
+    method = spec.get("method", "lhs")
+    if method not in METHODS:
+        raise ValueError(f"{path}: sweep.sample.method: must be one of {', '.join(METHODS)}, got {method!r}")
+    n = spec.get("n")
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise ValueError(f"{path}: sweep.sample.n: must be an integer >= 1 (the number of sampled points), got {n!r}")
+    if method == "sobol" and n & (n - 1):
+        raise ValueError(f"{path}: sweep.sample.n: must be a power of 2 for method = 'sobol', got {n}")
+    ranges = spec.get("ranges")
+    if not isinstance(ranges, dict) or not ranges:
+        raise ValueError(f"{path}: sweep.sample.ranges: must be a non-empty table of key = [low, high]")
+    flat = _flatten(ranges)
+    keys = list(flat)
+    for k in keys:
+        check_key(path, "sweep.sample.ranges", k)
+    bounds = [_sample_range(path, k, flat[k]) for k in keys]
+    return keys, bounds, {"method": method, "n": n}
+
+
+def _draw(method: str, n: int, bounds: list[tuple], design_ss: np.random.SeedSequence) -> np.ndarray:
+    from scipy.stats import qmc
+
+    rng = np.random.default_rng(design_ss)
+    d = len(bounds)
+    engine = qmc.LatinHypercube(d, rng=rng) if method == "lhs" else qmc.Sobol(d, scramble=True, rng=rng)
+    u = engine.random(n) if method == "lhs" else engine.random_base2(int(math.log2(n)))
+    return u
+
+
+def _scaled(u: float, lo, hi):
+    if isinstance(lo, int) and isinstance(hi, int):
+        return int(min(hi, math.floor(lo + u * (hi - lo + 1))))
+    return float(lo + u * (hi - lo))
+
+
+def plan_from_data(data: dict, path: str, default_name: str = "sweep") -> SweepPlan:
+    """Expand the parsed TOML of a (sweep) scenario file into a validated plan."""
+    data = copy.deepcopy(data)
+    sweep = data.pop("sweep", {})
+    base = parse_scenario(copy.deepcopy(data), path, default_name=default_name)  # the file without [sweep]
+    data["name"] = base.name
+    if not isinstance(sweep, dict):
+        raise ValueError(f"{path}: sweep: must be a table (replications, grid, sample), got {sweep!r}")
+    for k in sweep:
+        if k not in SWEEP_KEYS:
+            raise ValueError(f"{path}: sweep.{k}: unknown key; allowed: {', '.join(SWEEP_KEYS)}")
+    reps = sweep.get("replications", 1)
+    if isinstance(reps, bool) or not isinstance(reps, int) or reps < 1:
+        raise ValueError(f"{path}: sweep.replications: must be an integer >= 1, got {reps!r}")
+
+    grid_keys: list[str] = []
+    grid_vals: list[list] = []
+    if "grid" in sweep:
+        if not isinstance(sweep["grid"], dict):
+            raise ValueError(f"{path}: sweep.grid: must be a table of key = [values] or {{ low, high, num }}")
+        for k, v in _flatten(sweep["grid"]).items():
+            check_key(path, "sweep.grid", k)
+            grid_keys.append(k)
+            grid_vals.append(_grid_values(path, k, v))
+    sample_keys: list[str] = []
+    sample_pts: list[dict] = [{}]
+    design: dict = {"replications": reps, "grid": dict(zip(grid_keys, grid_vals))}
+    if "sample" in sweep:
+        sample_keys, bounds, meta = _sample_points(path, sweep["sample"], base.seed)
+        both = sorted(set(grid_keys) & set(sample_keys))
+        if both:
+            raise ValueError(f"{path}: sweep.sample.ranges.{both[0]}: also in sweep.grid; sweep a key in one of them")
+    for a, b in itertools.combinations(grid_keys + sample_keys, 2):
+        if a.startswith(b + ".") or b.startswith(a + "."):
+            raise ValueError(f"{path}: sweep: {b}: overlaps {a}; sweep one of them")
+
+    combos = list(itertools.product(*grid_vals)) if grid_keys else [()]
+    n_points = len(combos) * (meta["n"] if sample_keys else 1)
+    design_ss, seeds = _seeds(base.seed, n_points, reps)
+    if sample_keys:
+        u = _draw(meta["method"], meta["n"], bounds, design_ss)
+        sample_pts = [{k: _scaled(float(u[i, j]), *bounds[j]) for j, k in enumerate(sample_keys)}
+                      for i in range(meta["n"])]
+        design["sample"] = {**meta, "ranges": {k: list(b) for k, b in zip(sample_keys, bounds)}}
+
+    runs = []
+    point = 0
+    width = max(5, len(str(n_points * reps - 1)))
+    for combo in combos:
+        for sp in sample_pts:
+            params = dict(zip(grid_keys, combo))
+            params.update(sp)
+            for rep in range(reps):
+                index = point * reps + rep
+                run_id = f"{index:0{width}d}"
+                rd = copy.deepcopy(data)
+                for k, v in params.items():
+                    _set(rd, k, v, path)
+                rd["seed"] = seeds[point][rep]
+                shown = ", ".join(f"{k} = {format_value(v)}" for k, v in params.items())
+                try:
+                    parse_scenario(copy.deepcopy(rd), f"{path}: sweep run {run_id} ({shown})" if shown
+                                   else f"{path}: sweep run {run_id}")
+                except ValueError as e:
+                    raise ValueError(" ".join(str(e).split())) from None
+                spec_hash = sha256_of({"format": FORMAT, "scenario": rd})
+                runs.append(RunSpec(run_id, index, point, rep, rd["seed"], params, rd, spec_hash))
+            point += 1
+    return SweepPlan(
+        name=base.name,
+        path=path,
+        scenario_hash=sha256_of({"format": FORMAT, "file": data | {"sweep": sweep}}),
+        root_seed=base.seed,
+        replications=reps,
+        keys=tuple(grid_keys + sample_keys),
+        design=design,
+        runs=tuple(runs),
+    )
+
+
+def resolve_sweep(name_or_path: str) -> Path:
+    """A sweep file by path, bundled sweep name (``scenarios/sweeps/NAME.toml``) or scenario name."""
+    p = Path(name_or_path)
+    if p.is_file():
+        return p
+    candidate = SWEEP_DIR / f"{name_or_path}.toml"
+    if p.suffix == "" and "/" not in name_or_path and candidate.is_file():
+        return candidate
+    try:
+        return _sc.resolve(name_or_path)
+    except ValueError:
+        bundled = sorted(q.stem for q in SWEEP_DIR.glob("*.toml"))
+        raise ValueError(
+            f"sweep {name_or_path!r}: no such file and no bundled sweep or scenario of that name;"
+            f" bundled sweeps: {', '.join(bundled)}; scenarios: {', '.join(_sc.bundled_scenarios())}"
+        ) from None
+
+
+def load_plan(name_or_path: str) -> SweepPlan:
+    """Read a sweep file (or plain scenario file) and expand it into a validated plan."""
+    path = resolve_sweep(name_or_path)
+    shown = str(path)
+    try:
+        with open(path, "rb") as f:
+            data = tomllib.load(f)
+    except tomllib.TOMLDecodeError as e:
+        raise ValueError(f"{shown}: not valid TOML: {' '.join(str(e).split())}") from None
+    return plan_from_data(data, shown, default_name=path.stem)
+
+
+__all__ = ["RunSpec", "SweepPlan", "load_plan", "plan_from_data", "resolve_sweep", "format_value",
+           "sha256_of", "SWEEP_DIR"]
