@@ -62,10 +62,12 @@ class Scenario:
     def with_overrides(self, seed: int | None = None, rounds: int | None = None) -> "Scenario":
         """The same scenario with another seed and/or number of rounds (checked like the file's)."""
         changes: dict[str, Any] = {}
-        if seed is not None:
-            changes["seed"] = _integer(self.path, "--seed", seed, 0)
-        if rounds is not None:
-            changes["rounds"] = _integer(self.path, "--steps", rounds, 1)
+        for attr, flag, value, lo in (("seed", "--seed", seed, 0), ("rounds", "--steps", rounds, 1)):
+            if value is None:
+                continue
+            if isinstance(value, bool) or not isinstance(value, int) or value < lo:
+                raise ValueError(f"{flag}: must be an integer >= {lo}, got {value!r}")
+            changes[attr] = int(value)
         return replace(self, **changes)
 
     def build_model(self, record_events: bool | None = None, rng=None):
