@@ -81,8 +81,7 @@ def sweep_plots(df, plan, out: Path, x: str | None = None, hue: str | None = Non
     title = f"sweep {plan.name}: {len(done)} runs, {reps} replication{'s' if reps > 1 else ''} per point (95% CI)"
     if hue is not None:
         handles, labels = axes.flat[0].get_legend_handles_labels()
-        fig.legend(handles, labels, title=hue, loc="lower center", ncol=min(len(labels), 3),
-                   bbox_to_anchor=(0.5, -0.02 - 0.03 * ((len(labels) - 1) // 3)), frameon=False)
+        fig.legend(handles, labels, title=hue, loc="upper left", bbox_to_anchor=(1.0, 0.95), frameon=False)
     fig.suptitle(title)
     fig.tight_layout()
     path = _save(fig, Path(out) / "sweep_measures.png")
