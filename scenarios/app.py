@@ -39,13 +39,14 @@ def Page():
     with solara.Sidebar():
         ScenarioPicker(scenario, choices)
     # keyed by the scenario: a new scenario mounts a fresh SolaraViz whose controls start at its values
-    return SolaraViz(
-        model,
-        components=[(v, 0) for v in VIEWS],
-        model_params=params,
-        name=f"{TITLE} ({scenario.value})",
-        play_interval=150,
-    ).key(f"viz-{scenario.value}")
+    with solara.Column(style={"width": "100%"}):
+        SolaraViz(
+            model,
+            components=[(v, 0) for v in VIEWS],
+            model_params=params,
+            name=f"{TITLE} ({scenario.value})",
+            play_interval=150,
+        ).key(f"viz-{scenario.value}")
 
 
 page = Page

@@ -47,6 +47,7 @@ COMMAND_MODULES: list[str] = [
     "scenarios.figures",  # figure 3 | 4
     "scenarios.run_cli",  # run, report
     "scenarios.sweep_cli",  # sweep
+    "scenarios.dashboard_cli",  # dashboard
 ]
 
 

@@ -31,11 +31,13 @@ RC = {
 }
 
 
-def _figure(figsize=FIGSIZE):
+def _figure(figsize=FIGSIZE, margins=(0.11, 0.97, 0.14, 0.9)):
+    """A figure with one axes and fixed margins (left, right, bottom, top): faster than a layout engine."""
     import matplotlib
 
     with matplotlib.rc_context(RC):
-        fig = Figure(figsize=figsize, dpi=100, layout="constrained")
+        fig = Figure(figsize=figsize, dpi=100)
+        fig.subplots_adjust(left=margins[0], right=margins[1], bottom=margins[2], top=margins[3])
         ax = fig.add_subplot()
     return fig, ax
 
@@ -97,7 +99,7 @@ def c_distribution_figure(model: DashboardModel) -> Figure:
         ax.axvline(C_REGIME, ls=":", color="k", lw=1)
         ax.text(C_REGIME, 0.97, " c = 1/32", transform=ax.get_xaxis_transform(), va="top", fontsize=8.5)
         ax.set(xlabel="search cost c (institutional integration)", ylabel="share of alliances",
-               title="Distribution of c across alliances", xlim=(0, hi))
+               title=f"Distribution of c across alliances (round {model.steps})", xlim=(0, hi))
         ax.legend(loc="upper right")
     return fig
 
@@ -126,7 +128,7 @@ def breakup_figure(model: DashboardModel) -> Figure:
         top = max(float(np.nanmax(curve)) if curve.size else 0.0, float(np.nanmax(rate + half)) if mid.size else 0.0)
         ax.set_ylim(0, min(1.0, max(0.05, top * 1.15)))
         ax.set(xlim=(0, model.c_view_max), xlabel="search cost c",
-               ylabel="breakups per alliance-round", title="Breakup rate against c")
+               ylabel="breakups per alliance-round", title=f"Breakup rate against c (rounds 1-{model.steps})")
         ax.legend(loc="upper right")
     return fig
 
@@ -157,7 +159,7 @@ def burden_figure(model: DashboardModel) -> Figure:
         else:
             _empty(ax)
             ax.set_ylim(0, 1)
-        ax.set(xlabel="round", ylabel="contribution (alliances that acted)", title="Burden-sharing")
+        ax.set(xlabel="round", ylabel="contribution (alliances that acted)", title=f"Burden-sharing (round {model.steps})")
     return fig
 
 
@@ -210,7 +212,7 @@ def network_layout(model: DashboardModel):
 def network_figure(model: DashboardModel) -> Figure:
     import matplotlib
 
-    fig, ax = _figure(figsize=(6.4, 5.6))
+    fig, ax = _figure(figsize=(6.4, 5.6), margins=(0.01, 0.99, 0.08, 0.94))
     with matplotlib.rc_context(RC):
         pos, xy, powers = network_layout(model)
         prot = model.net_proteges
