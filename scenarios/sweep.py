@@ -130,7 +130,13 @@ def _task(run: RunSpec) -> dict:
 
 
 def _worker_init(driver_pid: int) -> None:
-    """Pool worker: exit when the driver is gone (e.g. SIGKILLed), instead of lingering."""
+    """Pool worker: exit when the driver is gone (e.g. SIGKILLed), instead of lingering.
+
+    Ctrl-C is left to the driver (it stops the sweep; finished runs are kept).
+    """
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
     def watch():
         while True:
