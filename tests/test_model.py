@@ -170,3 +170,22 @@ def test_without_events_the_metrics_are_still_collected():
         m.step()
     assert len(m.steps_table()) == 3 and m._events == []
     assert len(m.alliances_table()) >= 300
+
+
+def test_power_scores_add_up_to_the_events():
+    m = _model(rng=21)
+    for _ in range(8):
+        m.step()
+    ev = m.events_table().to_pandas()
+    powers = m.powers
+    assert sum(p.contributions for p in powers) == pytest.approx(ev["contribution"].sum())
+    assert sum(p.rounds_acted for p in powers) == (ev["outcome"] == "alliance").sum()
+    assert sum(p.payoff for p in powers) == pytest.approx(ev["patron_payoff"].sum())
+    n_breakups = (ev["outcome"] == "breakup").sum()
+    assert sum(p.proteges_lost for p in powers) == n_breakups
+    outsiders = [p for p in powers if isinstance(p, AdHocPartner)]
+    assert sum(p.proteges_won for p in outsiders) == n_breakups
+    assert sum(p.offers_made for p in outsiders) == ev["partner1"].notna().sum() + ev["partner2"].notna().sum()
+    assert sum(len(p.proteges) for p in powers) == 300
+    assert sum(pr.breakups for pr in m.proteges) == n_breakups
+    assert sum(pr.total_payoff for pr in m.proteges) == pytest.approx(ev["protege_payoff"].sum())
