@@ -149,7 +149,7 @@ def _period1(phi, c, delta, x, r1, p2, p2_0, chunk=64):
     )
 
 
-def brute_force(phi, c, delta, n_x=20000, n_r=400, n_r2=100000, n_ref=100, window_tol=None):
+def brute_force(phi, c, delta, n_x=20000, n_r=400, n_r2=100000, n_ref=100, window_tol=None, ppf=None):
     """Subgame-perfect equilibrium by numeric backward induction (see module doc).
 
     Returns a dict with the equilibrium (r1, first_move, u_patron, u_protege,
@@ -171,8 +171,12 @@ def brute_force(phi, c, delta, n_x=20000, n_r=400, n_r2=100000, n_ref=100, windo
       offers   -- all first offers tried, with the protégé's first move, payoffs and
                   gap (his value of that move minus his best other move; a knife-edge
                   when it is within the error bound).
+    ppf: the inverse CDF of another outside-offer distribution on [0, 1] (extension 4):
+                  the draws are then its quantiles at the cell midpoints, each of weight 1/n_x.
     """
     x = (np.arange(n_x) + 0.5) / n_x
+    if ppf is not None:
+        x = np.sort(np.clip(np.asarray(ppf(x), dtype=float), 0.0, 1.0))
     p2 = _period2(phi, c, x, x, n_r2)
     p2_0 = {k: v[0] for k, v in _period2(phi, c, x, np.array([0.0]), n_r2).items()}
 
