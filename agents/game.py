@@ -91,8 +91,10 @@ def play_round(r1, first_move, phi, c, delta, u1, u2, solver=None) -> RoundResul
     ``c``, ``u1`` and ``u2`` are arrays of one entry per alliance (``phi`` and
     ``delta`` may be scalars). ``u1`` and ``u2`` are the U[0, 1] offers of the
     first and second ad hoc partner; they are only looked at where a search
-    happens. ``solver`` is the module providing the strategy functions
-    (default: ``analytic``).
+    happens. ``solver`` is the module (or strategy object) providing the
+    strategy functions (default: ``analytic``); if it has ``outside_offer(u)``
+    (``analytic.general.GeneralSolver``), the uniforms are mapped through it to
+    offers from its distribution first.
     """
     if solver is None:
         import analytic as solver
@@ -105,6 +107,10 @@ def play_round(r1, first_move, phi, c, delta, u1, u2, solver=None) -> RoundResul
     delta = float(delta)
     u1 = np.asarray(u1, dtype=float)
     u2 = np.asarray(u2, dtype=float)
+    # A solver for another outside-offer distribution maps the uniforms to offers (inverse CDF).
+    outside_offer = getattr(solver, "outside_offer", None)
+    if outside_offer is not None:
+        u1, u2 = np.asarray(outside_offer(u1), dtype=float), np.asarray(outside_offer(u2), dtype=float)
 
     outcome = np.full(n, NONE, dtype=np.int8)
     period = np.ones(n, dtype=np.int8)
