@@ -25,6 +25,7 @@ from mesa.datacollection import DataCollector
 from agents.agents import AdHocPartner, Patron, Protege
 from agents.distributions import CostDistribution, PhiProcess
 from agents.game import (
+    ACCEPT,
     ALLIANCE,
     BREAKUP,
     FIRST_MOVES,
@@ -207,16 +208,24 @@ class AllianceModel(Model):
             k += k >= ex[0]
         return k
 
+    def outside_offers(self, partner1: np.ndarray, partner2: np.ndarray, phi) -> tuple[np.ndarray, np.ndarray]:
+        """The offers x1, x2 that the drawn ad hoc partners would make, one per alliance.
+
+        ``partner1``/``partner2`` are pool positions (-1: no such search possible).
+        Baseline: independent U[0, 1] draws from the model's rng. Override this
+        (or assign a function) to make the ad hoc partners strategic.
+        """
+        u = self.rng.random((2, self.n_proteges))
+        return u[0], u[1]
+
     def step(self) -> None:
         """Play one round in every alliance, then update alliances and collect metrics."""
         t = self.steps
         n = self.n_proteges
         phi = self.phi_process.draw(n, self.rng)
         self._refresh_equilibria(phi)
-        u = self.rng.random((2, n))
-        res = play_round(self.eq_r1, self.eq_move, phi, self.c, self.delta, u[0], u[1], solver=self.solver)
-
-        # Which ad hoc partners the searches drew (never the protégé's own patron).
+        # The ad hoc partners a search would draw (never the protégé's own patron;
+        # a second search draws another one), then their offers, then the round.
         own = self.patron_of - self.n_patrons
         own = np.where(own >= 0, own, self.n_ad_hoc)
         p1 = np.full(n, -1, dtype=np.int64)
@@ -224,10 +233,14 @@ class AllianceModel(Model):
         s1 = np.flatnonzero(self.eq_move == SEARCH)
         if s1.size:
             p1[s1] = self._draw_partners(s1, [own[s1]])
-        s2 = np.flatnonzero(~np.isnan(res.x2))
-        if s2.size:
-            first = np.where(p1[s2] >= 0, p1[s2], self.n_ad_hoc)
-            p2[s2] = self._draw_partners(s2, [own[s2], first])
+        may2 = np.flatnonzero(self.eq_move != ACCEPT)  # may reach period 2 and search again
+        if may2.size:
+            first = np.where(p1[may2] >= 0, p1[may2], self.n_ad_hoc)
+            p2[may2] = self._draw_partners(may2, [own[may2], first])
+        u1, u2 = self.outside_offers(p1, p2, phi)
+        res = play_round(self.eq_r1, self.eq_move, phi, self.c, self.delta, u1, u2, solver=self.solver)
+        p2[np.isnan(res.x2)] = -1  # second partners of searches that did not happen
+        s2 = np.flatnonzero(p2 >= 0)
         drawn = np.concatenate([p1[s1], p2[s2]]) + self.n_patrons
         self.power_drawn += np.bincount(drawn, minlength=self.power_drawn.size)
 
