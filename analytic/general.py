@@ -177,7 +177,8 @@ class GeneralSolver:
             mid = 0.5 * (lo + hi)
             ok = self.G(mid) <= c
             hi, lo = np.where(ok, mid, hi), np.where(ok, lo, mid)
-        return np.where(c >= self.mean, 0.0, hi)
+        top = float(self.dist.support()[1])  # c = 0: he searches below the top of the support
+        return np.where(c >= self.mean, 0.0, np.where(c <= 0.0, top, hi))
 
     # ------------------------------------------------------------ the period-2 lottery
     def L(self, r):
