@@ -7,7 +7,7 @@ which is the model's ``rng``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
