@@ -157,6 +157,7 @@ class AllianceModel(Model):
         self.eq_c = np.full(n, np.nan)
         self.eq_r1 = np.full(n, np.nan)
         self.eq_move = np.full(n, -1, dtype=np.int8)
+        self._eq_memo: dict[tuple[float, float], tuple[float, int]] = {}
 
         self._events: list[dict] = []
         self._spells: list[dict] = []
@@ -182,13 +183,30 @@ class AllianceModel(Model):
             key["p"], key["c"] = phi[idx], self.c[idx]
             uk, inv = np.unique(key, return_inverse=True)
             up, uc = uk["p"], uk["c"]
-        df = self.solver.solve_many(phi=up, c=uc, delta=self.delta)
-        r1 = np.asarray(df["r1"], dtype=float)
-        mv = move_codes(np.asarray(df["first_move"]))
+        r1, mv = self._solve_values(np.broadcast_to(np.asarray(up, dtype=float), uc.shape), uc)
         self.eq_r1[idx] = r1[inv]
         self.eq_move[idx] = mv[inv]
         self.eq_c[idx] = self.c[idx]
         self.eq_phi[idx] = phi if scalar else phi[idx]
+
+    def _solve_values(self, phis: np.ndarray, cs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(r1, first-move code) for distinct (phi, c) points, remembering recent ones exactly."""
+        memo = self._eq_memo
+        if cs.size > 4096:  # many fresh values (continuous c): solve them all at once
+            df = self.solver.solve_many(phi=phis, c=cs, delta=self.delta)
+            return np.asarray(df["r1"], dtype=float), move_codes(np.asarray(df["first_move"]))
+        keys = list(zip(phis.tolist(), cs.tolist()))
+        missing = [k for k in keys if k not in memo]
+        if missing:
+            mp, mc = np.array(missing).T
+            df = self.solver.solve_many(phi=mp, c=mc, delta=self.delta)
+            if len(memo) + len(missing) > 200_000:
+                memo.clear()
+            memo.update(zip(missing, zip(np.asarray(df["r1"], dtype=float).tolist(),
+                                         move_codes(np.asarray(df["first_move"])).tolist())))
+        r1 = np.array([memo[k][0] for k in keys], dtype=float)
+        mv = np.array([memo[k][1] for k in keys], dtype=np.int8)
+        return r1, mv
 
     def _draw_partners(self, rows: np.ndarray, exclude: list[np.ndarray]) -> np.ndarray:
         """Pool positions of ad hoc partners for ``rows``, uniform over the pool minus ``exclude``.

@@ -189,3 +189,15 @@ def test_power_scores_add_up_to_the_events():
     assert sum(len(p.proteges) for p in powers) == 300
     assert sum(pr.breakups for pr in m.proteges) == n_breakups
     assert sum(pr.total_payoff for pr in m.proteges) == pytest.approx(ev["protege_payoff"].sum())
+
+
+def test_remembered_equilibria_are_the_exact_ones():
+    rule = make_rule("accumulate", step=0.003, cap=0.04)
+    m = _model(c=CostDistribution("groups", values=(0.0, 0.01), weights=(1, 1)), investment=rule,
+               phi=PhiProcess("uniform", low=1.05, high=1.3, per="round"), rng=4)
+    for _ in range(12):
+        m.step()
+    df = analytic.solve_many(phi=m.eq_phi, c=m.eq_c, delta=0.99)
+    assert np.array_equal(m.eq_r1, df["r1"].to_numpy())
+    assert [("accept", "search", "delay")[k] for k in m.eq_move] == df["first_move"].tolist()
+    assert len(m._eq_memo) > 0
