@@ -104,7 +104,9 @@ def _is_number(v) -> bool:
 
 
 def _is_range(v) -> bool:
-    return isinstance(v, dict) and set(v) <= set(RANGE_KEYS) and ("low" in v or "high" in v or "num" in v)
+    """A ``{low, high, num}`` table of plain values (a table of lists is a nested table of keys)."""
+    return (isinstance(v, dict) and bool(v) and set(v) <= set(RANGE_KEYS)
+            and not any(isinstance(x, (list, dict)) for x in v.values()))
 
 
 def _flatten(table: dict, prefix: str = "") -> dict[str, Any]:

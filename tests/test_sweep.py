@@ -266,3 +266,22 @@ def test_a_changed_scenario_file_is_refused_for_the_same_directory(tmp_path, cap
     (tmp_path / "other" / "notes.txt").write_text("mine")
     assert cli.main(["sweep", str(src), "--out", str(tmp_path / "other")]) == 2
     assert "not empty and has no manifest.json" in capsys.readouterr().err
+
+
+def test_killing_a_pool_worker_mid_sweep_loses_nothing(reference, tmp_path):
+    psutil = pytest.importorskip("psutil")
+    out = tmp_path / "worker_killed"
+    proc = subprocess.Popen(_cli("tiny", "--out", str(out), "--workers", "2", "--no-plots"), cwd=REPO,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    deadline = time.monotonic() + 120
+    while _done(out) < 2 and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    driver = psutil.Process(proc.pid)
+    # pool workers are forked by the forkserver, a child of the driver
+    workers = [p for c in driver.children() for p in c.children()]
+    assert workers, "no pool worker found"
+    workers[0].send_signal(signal.SIGKILL)
+    stdout, stderr = proc.communicate(timeout=300)
+    assert proc.returncode == 0, stderr
+    assert (out / "summary.parquet").read_bytes() == (reference / "summary.parquet").read_bytes()
+    assert _files(out / "runs") == _files(reference / "runs")
