@@ -32,11 +32,15 @@ def load_events(out_dir: str | Path):
 
 
 def band_edges(c: np.ndarray, bands: int) -> np.ndarray:
-    """Equal-width bands over the observed c range, with c = 1/32 as an edge when inside it."""
+    """Equal-width bands over the observed c range, plus c = 1/32 (where Prop. 1 starts) as an edge."""
     lo, hi = float(np.min(c)), float(np.max(c))
     if hi <= lo:
         return np.array([lo, lo])
-    return np.linspace(lo, hi, bands + 1)
+    edges = np.linspace(lo, hi, bands + 1)
+    regime = 1.0 / 32.0  # Prop. 1 (accept at once) from here on
+    if lo < regime < hi and not np.isclose(edges, regime, rtol=0, atol=1e-12).any():
+        edges = np.sort(np.r_[edges, regime])
+    return edges
 
 
 def moves_by_band(events, bands: int = 4):

@@ -33,7 +33,7 @@ def register(subparsers) -> None:
         ),
     )
     r.add_argument("out", metavar="DIR", help="output directory of an `alliances run`")
-    r.add_argument("--bands", type=int, default=4, help="number of equal-width bands of c (default: 4)")
+    r.add_argument("--bands", type=int, default=4, help="number of equal-width bands of c, split at c = 1/32 (default: 4)")
     r.set_defaults(handler=_report)
 
 
