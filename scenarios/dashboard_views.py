@@ -311,6 +311,17 @@ def equilibrium_markdown(phi: float, c: float, delta: float) -> str:
     return "\n".join(lines)
 
 
+def model_summary(model: DashboardModel) -> str:
+    """One line with what the running model was built with (Mesa's sliders do not show their values)."""
+    from scenarios.dashboard import OUTSIDER_MODELS
+
+    sc = model.scenario
+    inv = model.investment.describe()
+    return (f"{sc.n_proteges:,} protégés, {sc.n_patrons:,} patrons, {sc.n_ad_hoc:,} ad hoc partners; "
+            f"{sc.search_cost.describe()}; {sc.phi.describe()}; delta = {sc.delta:g}; investment {inv}; "
+            f"outsiders: {OUTSIDER_MODELS.get(model.outsiders, model.outsiders)}; seed {sc.seed}")
+
+
 @solara.component
 def AnalyticPanel(model: DashboardModel):
     """The exact equilibrium for the model's phi and delta and a chosen c (default: the median c now)."""
@@ -318,6 +329,7 @@ def AnalyticPanel(model: DashboardModel):
     start = float(np.round(np.median(model.c_start), 4))
     c, set_c = solara.use_state(start)
     with solara.Column(classes=["alliances-view alliances-analytic"], style={"padding": "4px 12px"}):
+        solara.Markdown(f"**Model now:** {model_summary(model)}", style={"font-size": "0.9em"})
         solara.Markdown("### Analytic equilibrium")
         solara.SliderFloat("c for this panel", value=c, on_value=set_c, min=0.0,
                            max=max(0.1, model.c_view_max), step=0.0005, thumb_label=False)

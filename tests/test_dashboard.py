@@ -1,0 +1,149 @@
+"""The dashboard's model and page, rendered headless with solara.render (no browser)."""
+
+from __future__ import annotations
+
+import inspect
+import os
+import time
+
+import numpy as np
+import pytest
+
+solara = pytest.importorskip("solara", reason="the dashboard needs solara (a project dependency)")
+
+from scenarios.dashboard import (  # noqa: E402
+    ENV_SCENARIO,
+    OUTSIDER_MODELS,
+    DashboardModel,
+    build_scenario,
+    model_params,
+)
+from scenarios.scenario import load_scenario  # noqa: E402
+
+SMALL = """
+name = "small"
+seed = 11
+rounds = 20
+[population]
+proteges = 300
+patrons = 6
+ad_hoc_partners = 20
+[search_cost]
+dist = "uniform"
+low = 0.0
+high = 0.06
+[game]
+delta = 0.99
+phi = 1.1
+"""
+
+
+@pytest.fixture
+def small_scenario(tmp_path):
+    p = tmp_path / "small.toml"
+    p.write_text(SMALL)
+    return str(p)
+
+
+def test_dashboard_model_without_overrides_is_the_scenarios_model(small_scenario):
+    a = load_scenario(small_scenario).build_model(record_events=False)
+    b = DashboardModel(scenario=small_scenario)
+    for _ in range(5):
+        a.step()
+        b.step()
+    assert a.steps_table().equals(b.steps_table())
+    # the running summaries agree with the DataCollector
+    assert b.band_rounds.sum() == 5 * 300
+    assert b.band_breakups.sum() == b.total_breakups == int(a.steps_table()["breakups"].to_numpy().sum())
+    assert set(b.net_proteges) <= set(range(300)) and 0 < b.net_proteges.size <= 150
+
+
+def test_controls_match_the_model_and_override_it(small_scenario):
+    params = model_params(small_scenario)
+    sig = inspect.signature(DashboardModel.__init__).parameters
+    assert set(params) <= set(sig)
+    assert params["n_proteges"]["value"] == 300 and params["c_dist"]["value"] == "uniform"
+    assert params["outsiders"]["values"] == list(OUTSIDER_MODELS)
+    sc = build_scenario(small_scenario, n_proteges=120, c_dist="constant", c_low=0.04, phi=1.3,
+                        phi_spread=0.1, delta=0.9, investment="accumulate", invest_step=0.001,
+                        invest_cap=0.08, seed="5")
+    assert (sc.n_proteges, sc.seed, sc.delta) == (120, 5, 0.9)
+    assert sc.search_cost.kind == "constant" and sc.search_cost.value == 0.04
+    assert sc.phi.kind == "uniform" and np.isclose(sc.phi.low, 1.2) and np.isclose(sc.phi.high, 1.4)
+    assert sc.investment_rule == "accumulate" and sc.investment_params == {"step": 0.001, "cap": 0.08}
+    with pytest.raises(ValueError, match="outsiders"):
+        build_scenario(small_scenario, outsiders="strategic")
+
+
+def _classes(root) -> list[str]:
+    """Every CSS class of every widget under ``root``."""
+    import ipywidgets as w
+
+    found, stack, seen = [], [root], set()
+    while stack:
+        x = stack.pop()
+        if id(x) in seen:
+            continue
+        seen.add(id(x))
+        found += (getattr(x, "class_", None) or "").split()
+        for k in getattr(x, "keys", []):
+            val = getattr(x, k, None)
+            if isinstance(val, (list, tuple)):
+                stack.extend(e for e in val if isinstance(e, w.Widget))
+            elif isinstance(val, w.Widget):
+                stack.append(val)
+    return found
+
+
+def _images(rc):
+    import ipywidgets as w
+
+    return [i.value for i in rc.find(w.Image).widgets]
+
+
+def test_page_renders_and_updates_after_a_step(small_scenario, monkeypatch):
+    import ipyvuetify as v
+
+    monkeypatch.setenv(ENV_SCENARIO, small_scenario)
+    from scenarios.app import Page
+
+    t0 = time.perf_counter()
+    box, rc = solara.render(solara.AppLayout(children=[Page()]), handle_error=False)
+    try:
+        # controls: scenario, Mesa's step / play / reset, the model parameters
+        assert rc.find(v.Select, label="Start from scenario").widget.v_model == small_scenario
+        for label in ("Step", "Reset", "▶"):
+            rc.find(v.Btn, children=[label]).assert_single()
+        selects = {s.label for s in rc.find(v.Select).widgets}
+        assert {"Search cost c: distribution", "Investment rule", "Outsider model"} <= selects
+        sliders = {s.label: s.v_model for s in rc.find(v.Slider).widgets}
+        assert sliders["Protégés (= alliances)"] == 300 and sliders["delta (discount factor)"] == 0.99
+        assert "phi (production cost)" in sliders and "c for this panel" in sliders
+        # views: five figures and the analytic panel
+        before = _images(rc)
+        assert len(before) == 5 and all(len(b) > 1000 for b in before)
+        for cls in ("churn", "c-distribution", "breakup", "burden", "network", "analytic"):
+            assert _classes(box).count(f"alliances-{cls}") == 1, cls
+        rc.find(v.Html, children=["Step: 0"]).assert_single()
+
+        rc.find(v.Btn, children=["Step"]).widget.click()
+        rc.find(v.Html, children=["Step: 1"]).assert_single()
+        after = _images(rc)
+        assert all(a != b for a, b in zip(after, before)), "every figure is redrawn after a step"
+
+        # the analytic panel follows its c slider
+        rc.find(v.Slider, label="c for this panel").widget.v_model = 0.05
+        rc.find(v.Slider, label="c for this panel").assert_single()
+        from scenarios.dashboard_views import equilibrium_markdown
+
+        assert "c = 0.0500" in equilibrium_markdown(1.1, 0.05, 0.99)
+
+        # another scenario resets the controls to its values and starts its model
+        rc.find(v.Select, label="Start from scenario").widget.v_model = "institutional_ratchet"
+        sliders = {s.label: s.v_model for s in rc.find(v.Slider).widgets}
+        assert sliders["Protégés (= alliances)"] == 2000 and sliders["accumulate: cap"] == 0.05
+        assert rc.find(v.Select, label="Investment rule").widget.v_model == "accumulate"
+        rc.find(v.Html, children=["Step: 0"]).assert_single()
+    finally:
+        rc.close()
+    assert time.perf_counter() - t0 < 120
