@@ -198,7 +198,11 @@ def run_dask(tasks: list[dict], address: str, workers: int, on_result: Callable[
                                dashboard_address=None)
         client = Client(cluster)
     else:
-        client = Client(address, timeout="30s")
+        try:
+            client = Client(address, timeout="20s")
+        except (OSError, ValueError) as exc:
+            raise OSError(f"--dask {address}: cannot reach the Dask scheduler ({' '.join(str(exc).split())});"
+                          f" finished runs are kept, rerun to resume") from None
     try:
         futures = {}
         for t in tasks:
