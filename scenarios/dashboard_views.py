@@ -97,7 +97,8 @@ def c_distribution_figure(model: DashboardModel) -> Figure:
                 label=f"now (median {np.median(model.c):.3f})",
                 weights=np.full(model.n_proteges, 1 / model.n_proteges))
         ax.axvline(C_REGIME, ls=":", color="k", lw=1)
-        ax.text(C_REGIME, 0.97, " c = 1/32", transform=ax.get_xaxis_transform(), va="top", fontsize=8.5)
+        ax.text(C_REGIME, 0.99, " c = 1/32", transform=ax.get_xaxis_transform(), va="top", fontsize=8.5,
+                bbox=dict(facecolor="white", edgecolor="none", alpha=0.8, pad=1))
         ax.set(xlabel="search cost c (institutional integration)", ylabel="share of alliances",
                title=f"Distribution of c across alliances (round {model.steps})", xlim=(0, hi))
         ax.legend(loc="upper right")
@@ -300,7 +301,7 @@ def equilibrium_markdown(phi: float, c: float, delta: float) -> str:
         ("P(alliance acts)", eq.p_alliance),
         ("P(breakup)", eq.p_breakup),
         ("P(nothing produced)", eq.p_none),
-        ("E[patron's contribution | acts]", eq.expected_contribution),
+        ("E[patron's contribution], when the alliance acts", eq.expected_contribution),
         ("  above the minimum phi - 1", eq.contribution_excess),
         ("payoffs: patron / protégé", f"{_fmt(eq.u_patron, 3)} / {_fmt(eq.u_protege, 3)}"),
         ("regime", "Prop. 1 (c ≥ 1/32)" if eq.regime == "prop1" else "Prop. 2 (c < 1/32)"),
