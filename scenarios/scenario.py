@@ -22,7 +22,8 @@ from agents.investment import INVESTMENT_RULES, make_rule
 SCENARIO_DIR = Path(__file__).resolve().parent
 
 # key -> (type name, check, allowed text) for the simple keys of each table
-_TOP_KEYS = ("name", "description", "seed", "rounds", "population", "search_cost", "game", "investment", "output")
+_TOP_KEYS = ("name", "description", "seed", "rounds", "population", "search_cost", "game", "investment", "output",
+             "outsiders")
 _POPULATION_KEYS = ("proteges", "patrons", "ad_hoc_partners")
 _COST_KINDS = {
     "constant": ("value",),
@@ -38,6 +39,8 @@ _PHI_KINDS = {
 }
 _GAME_KEYS = ("delta", "phi")
 _OUTPUT_KEYS = ("events",)
+# [outsiders]: how ad hoc partners' offers are made (extension 4: any distribution on [0, 1])
+_OUTSIDER_MODELS = {"uniform": (), "distribution": ("dist", "params")}
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,17 @@ class Scenario:
     investment_rule: str
     investment_params: dict = field(default_factory=dict)
     record_events: bool = True
+    outsiders: dict = field(default_factory=lambda: {"model": "uniform"})
+
+    def solver(self):
+        """The solver the agents play: ``analytic`` (uniform offers) or an ``analytic.general`` one."""
+        if self.outsiders.get("model", "uniform") == "uniform":
+            import analytic
+
+            return analytic
+        from analytic.general import solver_for
+
+        return solver_for(self.outsiders["dist"], **self.outsiders.get("params", {}))
 
     def with_overrides(self, seed: int | None = None, rounds: int | None = None) -> "Scenario":
         """The same scenario with another seed and/or number of rounds (checked like the file's)."""
@@ -84,6 +98,7 @@ class Scenario:
             investment=make_rule(self.investment_rule, **self.investment_params),
             record_events=self.record_events if record_events is None else record_events,
             rng=self.seed if rng is None else rng,
+            solver=self.solver(),
         )
 
     def describe(self) -> list[str]:
@@ -94,7 +109,8 @@ class Scenario:
             f"  {self.n_proteges} protégés, {self.n_patrons} patrons, {self.n_ad_hoc} ad hoc partners;"
             f" {self.rounds} rounds; seed {self.seed}",
             f"  {self.search_cost.describe()}; {self.phi.describe()}; delta = {self.delta:g}; investment {inv}",
-        ]
+        ] + ([] if self.outsiders.get("model", "uniform") == "uniform"
+             else [f"  {self.solver().describe()}"])
 
 
 # ------------------------------------------------------------------ checks
@@ -204,6 +220,31 @@ def _phi_process(path, spec) -> PhiProcess:
     return PhiProcess("uniform", low=low, high=high, per=per)
 
 
+def _outsiders(path, spec) -> dict:
+    key = "outsiders"
+    spec = _table(path, key, spec)
+    model = spec.get("model", "uniform")
+    if model not in _OUTSIDER_MODELS:
+        _fail(path, f"{key}.model", f"must be one of {', '.join(_OUTSIDER_MODELS)}, got {model!r}")
+    _known(path, f"{key}.", spec, ("model",) + _OUTSIDER_MODELS[model])
+    if model == "uniform":
+        return {"model": "uniform"}
+    dist = spec.get("dist")
+    if not isinstance(dist, str) or not dist:
+        _fail(path, f"{key}.dist", f"required for model = 'distribution': a scipy.stats name such as 'beta', got {dist!r}")
+    params = _table(path, f"{key}.params", spec.get("params", {}))
+    for k, v in params.items():
+        if not _is_number(v):
+            _fail(path, f"{key}.params.{k}", f"must be a number, got {v!r}")
+    from analytic.general import make_distribution
+
+    try:
+        make_distribution(dist, **params)
+    except ValueError as e:
+        _fail(path, f"{key}.dist", str(e))
+    return {"model": "distribution", "dist": dist, "params": {k: float(v) for k, v in params.items()}}
+
+
 def parse_scenario(data: dict, path: str, default_name: str = "scenario") -> Scenario:
     """Validate the parsed TOML ``data`` (from file ``path``) into a Scenario."""
     _known(path, "", data, _TOP_KEYS)
@@ -248,6 +289,8 @@ def parse_scenario(data: dict, path: str, default_name: str = "scenario") -> Sce
     except ValueError as e:
         raise ValueError(f"{path}: {e}") from None
 
+    outsiders = _outsiders(path, data.get("outsiders", {}))
+
     out = _table(path, "output", data.get("output", {}))
     _known(path, "output.", out, _OUTPUT_KEYS)
     events = out.get("events", True)
@@ -269,6 +312,7 @@ def parse_scenario(data: dict, path: str, default_name: str = "scenario") -> Sce
         investment_rule=rule,
         investment_params=params,
         record_events=events,
+        outsiders=outsiders,
     )
 
 
