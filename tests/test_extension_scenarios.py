@@ -1,0 +1,73 @@
+"""Scenario files for the extensions: validation of [outsiders] and the agents against the solver.
+
+``outside_offers_beta`` (extension 4): per group of c, the simulated breakup frequency and
+the mean contribution of the patron are within 4 standard errors of analytic.general's
+prediction for Beta(2, 5) offers (alliance-rounds are independent: c is fixed, every round
+draws new offers), and a chi-square over the groups is not significant at 0.1%.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from scenarios.scenario import load_scenario, parse_scenario
+
+BASE = {
+    "seed": 1, "rounds": 2, "population": {"proteges": 10, "patrons": 2, "ad_hoc_partners": 3},
+    "search_cost": 0.01, "game": {"delta": 0.99, "phi": 1.1},
+}
+
+
+def _parse(outsiders):
+    return parse_scenario(dict(BASE, outsiders=outsiders), "x.toml")
+
+
+def test_outsiders_default_is_uniform():
+    import analytic
+
+    sc = parse_scenario(dict(BASE), "x.toml")
+    assert sc.outsiders == {"model": "uniform"} and sc.solver() is analytic
+
+
+@pytest.mark.parametrize("outsiders,message", [
+    ({"model": "strategic"}, "x.toml: outsiders.model: must be one of"),
+    ({"model": "distribution"}, "x.toml: outsiders.dist: required"),
+    ({"model": "distribution", "dist": "norm"}, "x.toml: outsiders.dist: .*support"),
+    ({"model": "distribution", "dist": "nope"}, "x.toml: outsiders.dist: not a continuous"),
+    ({"model": "distribution", "dist": "beta", "params": {"a": 2}}, "x.toml: outsiders.dist: scipy.stats.beta"),
+    ({"model": "distribution", "dist": "beta", "params": {"a": "2", "b": 1}}, "x.toml: outsiders.params.a"),
+    ({"model": "uniform", "dist": "beta"}, "x.toml: outsiders.dist: unknown key"),
+])
+def test_outsiders_validation(outsiders, message):
+    with pytest.raises(ValueError, match=message):
+        _parse(outsiders)
+
+
+def test_outside_offers_beta_matches_solver():
+    sc = load_scenario("outside_offers_beta")
+    solver = sc.solver()
+    model = sc.build_model(record_events=True)
+    for _ in range(sc.rounds):
+        model.step()
+    ev = model.events_table().to_pandas()
+    pred = solver.solve_many(phi=1.1, c=np.array(sorted(ev["search_cost"].unique())), delta=sc.delta)
+    chi2, dof = 0.0, 0
+    for _, row in pred.iterrows():
+        g = ev[ev["search_cost"] == row["c"]]
+        n = len(g)
+        broke = (g["outcome"] == "breakup").to_numpy()
+        p = row["p_breakup"]
+        if 0 < p < 1:
+            se = np.sqrt(p * (1 - p) / n)
+            assert abs(broke.mean() - p) <= 4 * se, (row["c"], broke.mean(), p)
+            chi2 += (broke.mean() - p) ** 2 / se**2
+            dof += 1
+        else:
+            assert broke.mean() == p
+        contr = g["contribution"].dropna().to_numpy()
+        if contr.std() > 1e-9:
+            assert abs(contr.mean() - row["expected_contribution"]) <= 4 * contr.std() / np.sqrt(contr.size)
+        else:
+            assert contr.mean() == pytest.approx(row["expected_contribution"], abs=1e-12)
+    assert stats.chi2.sf(chi2, dof) > 1e-3
