@@ -30,7 +30,7 @@ CHROMIUM_ARGS = [
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]
 STEPS = 3  # 10 when regenerating the README's picture (longer curves)
-VIEWPORT = {"width": 1500, "height": 1560}  # tall enough for every view in one screenshot
+VIEWPORT = {"width": 1500, "height": 1680}  # tall enough for every view in one screenshot
 
 
 def _chromium() -> str | None:
