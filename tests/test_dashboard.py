@@ -147,3 +147,12 @@ def test_page_renders_and_updates_after_a_step(small_scenario, monkeypatch):
     finally:
         rc.close()
     assert time.perf_counter() - t0 < 120
+
+
+def test_cli_dashboard_rejects_a_bad_scenario_before_starting(capsys):
+    from scenarios.cli import main
+
+    assert main(["dashboard", "no_such_scenario", "--no-browser"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("alliances: error: scenario 'no_such_scenario'") and "\n" not in err
+    assert main(["dashboard", "baseline", "--port", "70000", "--no-browser"]) == 2
