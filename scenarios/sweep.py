@@ -113,13 +113,14 @@ def execute_run(task: dict) -> dict:
     from scenarios.scenario import parse_scenario
 
     run_id = task["run_id"]
+    cpu0 = time.process_time()
     try:
         sc = parse_scenario(json.loads(task["data"]), task["label"])
         with tempfile.TemporaryDirectory(prefix="alliances-sweep-run-") as tmp:
             result = run_scenario(sc, out=tmp, progress=False, plots=False)
             files = {p.name: p.read_bytes() for p in sorted(Path(tmp).iterdir()) if p.is_file()}
         return {"run_id": run_id, "files": files, "measures": run_measures(result.model),
-                "seconds": result.seconds}
+                "seconds": result.seconds, "cpu_seconds": time.process_time() - cpu0}
     except Exception as exc:  # recorded, the sweep goes on
         return {"run_id": run_id, "error": f"{type(exc).__name__}: {' '.join(str(exc).split())}",
                 "traceback": traceback.format_exc()}
@@ -416,6 +417,8 @@ class SweepReport:
     failed: dict[str, str] = field(default_factory=dict)
     unfinished: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    #: CPU time the runs used on their workers (not stored: timings are not results)
+    cpu_seconds: float = 0.0
     plots: list[Path] = field(default_factory=list)
 
     @property
@@ -482,6 +485,7 @@ def run_sweep(plan: SweepPlan, out: str | Path, workers: int = 2, dask: str | No
                 status[run.run_id] = "done"
                 errors.pop(run.run_id, None)
             report.ran += 1
+            report.cpu_seconds += res.get("cpu_seconds", 0.0)
             bar.update(1)
             if time.monotonic() - last_manifest[0] > 2.0:
                 _write_json(out / MANIFEST, _manifest(plan, status, errors))

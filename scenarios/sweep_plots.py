@@ -1,5 +1,6 @@
-"""Seaborn plots across a sweep: each outcome measure against a swept parameter,
-one line per value of another, with 95% confidence bands over the replications (Student t: replications are few)."""
+"""Seaborn plots across a sweep: each outcome measure against the mean search cost
+(or another swept parameter), one line per value of another swept key (e.g. the
+investment rule), with 95% Student-t confidence bands over the replications."""
 
 from __future__ import annotations
 
@@ -37,20 +38,34 @@ def t_interval(values) -> tuple[float, float]:
     return m - half, m + half
 
 
+MEAN_C = "mean starting search cost c"
+
+
 def choose_axes(df, keys) -> tuple[str | None, str | None]:
-    """x: the first numeric swept key that varies; hue: the first other swept key with few values."""
+    """x and hue for the plots.
+
+    x: the mean search cost of each design point (the mean over its
+    replications of the protégés' mean starting c) when the sweep moves the
+    search-cost distribution; else the first numeric swept key that varies.
+    hue: the first other swept key with few values (e.g. the investment rule).
+    """
     import pandas as pd
 
     varying = [k for k in keys if df[k].nunique() > 1]
     numeric = [k for k in varying if pd.api.types.is_numeric_dtype(df[k])]
-    x = numeric[0] if numeric else (varying[0] if varying else None)
-    hue = next((k for k in varying if k != x and df[k].nunique() <= MAX_HUE), None)
+    cost_keys = [k for k in varying if k == "search_cost" or k.startswith("search_cost.")]
+    if cost_keys and MEAN_C in df:
+        x = MEAN_C
+    else:
+        x = numeric[0] if numeric else (varying[0] if varying else None)
+    hue = next((k for k in varying if k != x and k not in cost_keys and df[k].nunique() <= MAX_HUE), None)
     return x, hue
 
 
 def sweep_plots(df, plan, out: Path, x: str | None = None, hue: str | None = None) -> list[Path]:
     """Write ``sweep_measures.png`` (one panel per measure) into ``out``; return the files written."""
     done = df[df["status"] == "done"].copy()
+    done[MEAN_C] = done.groupby("point")["c_start_mean"].transform("mean")
     if x is None and hue is None:
         x, hue = choose_axes(done, plan.keys)
     if x is None or done.empty:
@@ -89,4 +104,4 @@ def sweep_plots(df, plan, out: Path, x: str | None = None, hue: str | None = Non
     return [path]
 
 
-__all__ = ["sweep_plots", "choose_axes", "PLOTTED"]
+__all__ = ["sweep_plots", "choose_axes", "PLOTTED", "MEAN_C"]

@@ -67,7 +67,10 @@ def _schema() -> dict[str, tuple[str, ...]]:
         return tuple(seen)
 
     top = tuple(k for k in _sc._TOP_KEYS if k not in ("name", "seed"))
-    return {
+    extra = {}
+    if hasattr(_sc, "_OUTSIDER_MODELS"):  # [outsiders] (offer distributions), where the loader has it
+        extra["outsiders"] = ("model",) + union(getattr(_sc, "_OUTSIDER_MODELS").values())
+    return extra | {
         "": top,
         "population": _sc._POPULATION_KEYS,
         "search_cost": ("dist",) + union(_sc._COST_KINDS.values()),
@@ -79,7 +82,12 @@ def _schema() -> dict[str, tuple[str, ...]]:
 
 
 def check_key(path: str, where: str, key: str) -> None:
-    """Raise ValueError unless ``key`` (dotted) names something a scenario file can hold."""
+    """Raise ValueError unless ``key`` (dotted) names something a scenario file can hold.
+
+    Checked against the loader's own key lists down to the tables this module
+    knows; anything deeper (e.g. a free-form parameter table) is left to
+    ``parse_scenario``, which validates every expanded run anyway.
+    """
     if key in ("seed",):
         raise ValueError(f"{path}: {where}: seed: cannot be swept; every run's seed derives from the "
                          f"scenario's seed (use sweep.replications for more runs per point)")
@@ -90,7 +98,7 @@ def check_key(path: str, where: str, key: str) -> None:
     prefix = ""
     for part in parts:
         if prefix not in schema:
-            raise ValueError(f"{path}: {where}: {key}: unknown scenario key; {prefix} is a value, not a table")
+            return
         allowed = schema[prefix]
         if part not in allowed:
             under = f" under {prefix}" if prefix else ""
