@@ -48,6 +48,7 @@ COMMAND_MODULES: list[str] = [
     "scenarios.run_cli",  # run, report
     "scenarios.sweep_cli",  # sweep
     "scenarios.dashboard_cli",  # dashboard
+    "scenarios.extension_cli",  # extension offers (the paper's extensions)
 ]
 
 
