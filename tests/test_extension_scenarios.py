@@ -71,3 +71,19 @@ def test_outside_offers_beta_matches_solver():
         else:
             assert contr.mean() == pytest.approx(row["expected_contribution"], abs=1e-12)
     assert stats.chi2.sf(chi2, dof) > 1e-3
+
+
+def test_extension_offers_cli(tmp_path, capsys):
+    """`alliances extension offers` writes its tables; footnote 13 holds for Beta(2, 5)."""
+    import pandas as pd
+
+    from scenarios.cli import main
+
+    code = main(["extension", "offers", "--dist", "beta:a=2,b=5", "--points", "5", "--c-max", "0.006",
+                 "--no-plot", "--out", str(tmp_path)])
+    assert code == 0
+    summary = pd.read_csv(tmp_path / "offers_summary.csv")
+    assert summary["non_monotone"].tolist() == [True]
+    assert len(pd.read_csv(tmp_path / "offers.csv")) == 5
+    assert main(["extension", "offers", "--dist", "norm", "--out", str(tmp_path)]) == 2
+    assert "support" in capsys.readouterr().err

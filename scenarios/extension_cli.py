@@ -1,0 +1,163 @@
+"""``alliances extension ...``: figures and tables for the paper's extensions (docs/extensions.md).
+
+``alliances extension offers``: extension 4 (footnote 13). For each outside-offer
+distribution F (``uniform`` or ``NAME:k=v,k=v`` for any continuous ``scipy.stats``
+distribution with support in [0, 1], e.g. ``beta:a=2,b=5``), solves the game with
+``analytic.general`` on a grid of search costs c and draws the breakup probability,
+the patron's expected contribution and the protégé's expected payoff against c
+(with c* marked). Writes ``offers.png`` and ``offers.csv`` and prints, per F, c* and
+whether footnote 13's non-monotonicity holds (breakups rise, then fall, as c falls
+towards 0 below the value where the patron switches to the offer accepted at once).
+"""
+from __future__ import annotations
+
+import argparse
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from scenarios.cli import add_param
+
+DEFAULT_DISTS = ("uniform", "beta:a=2,b=5", "beta:a=5,b=2", "beta:a=2,b=2")
+
+
+def parse_dist(spec: str) -> tuple[str, dict]:
+    """``beta:a=2,b=5`` -> ("beta", {"a": 2.0, "b": 5.0}); checked by analytic.general."""
+    from analytic.general import make_distribution
+
+    name, _, rest = spec.partition(":")
+    params = {}
+    for item in filter(None, rest.split(",")):
+        k, eq, v = item.partition("=")
+        try:
+            params[k.strip()] = float(v)
+        except ValueError:
+            raise ValueError(f"--dist {spec!r}: parameter {item!r} is not k=number") from None
+        if not eq:
+            raise ValueError(f"--dist {spec!r}: parameter {item!r} is not k=number")
+    make_distribution(name.strip(), **params)
+    return name.strip(), params
+
+
+def _solve_chunk(args):
+    name, params, phi, c, delta = args
+    from analytic.general import solver_for
+
+    return solver_for(name, **params).solve_many(phi=phi, c=np.asarray(c), delta=delta)
+
+
+def offers_data(dists, phi=1.1, delta=0.99, c_max=0.04, points=41, workers=1) -> pd.DataFrame:
+    """One row per (distribution, c): the general equilibrium's outcome measures."""
+    import analytic
+
+    analytic.validate(phi=phi, c=c_max, delta=delta)
+    if int(points) != points or points < 3:
+        raise ValueError(f"--points must be an integer >= 3, got {points}")
+    c = np.linspace(0.0, float(c_max), int(points))
+    parsed = [parse_dist(d) for d in dists]
+    chunks = np.array_split(c, max(1, int(workers)))
+    jobs = [(n, p, phi, ch, delta) for n, p in parsed for ch in chunks if ch.size]
+    if workers > 1:
+        with ProcessPoolExecutor(max_workers=int(workers)) as ex:
+            parts = list(ex.map(_solve_chunk, jobs))
+    else:
+        parts = [_solve_chunk(j) for j in jobs]
+    frames = []
+    for (n, p, *_), part in zip(jobs, parts):
+        part = part.copy()
+        part.insert(0, "dist", n if not p else f"{n}({', '.join(f'{k}={v:g}' for k, v in p.items())})")
+        frames.append(part)
+    return pd.concat(frames, ignore_index=True)
+
+
+def footnote13(df: pd.DataFrame) -> pd.DataFrame:
+    """Per distribution: c*, the switch value of c, and whether breakups are non-monotone in c."""
+    rows = []
+    for dist, g in df.groupby("dist", sort=False):
+        g = g.sort_values("c")
+        pb = g["p_breakup"].to_numpy()
+        c = g["c"].to_numpy()
+        searching = np.flatnonzero(pb > 0)
+        switch = float(c[searching[-1] + 1]) if searching.size and searching[-1] + 1 < len(c) else np.nan
+        inner = pb[searching] if searching.size else np.array([])
+        k = int(np.argmax(inner)) if inner.size else -1
+        non_mono = bool(inner.size >= 3 and 0 < k < inner.size - 1 and inner[k] > inner[0] + 1e-9)
+        i = int(np.argmax(g["u_protege"].to_numpy()))
+        rows.append(dict(dist=dist, c_star=float(c[i]), u_protege_at_c_star=float(g["u_protege"].iloc[i]),
+                         u_protege_at_0=float(g["u_protege"].iloc[0]), c_switch=switch,
+                         max_p_breakup=float(pb.max()), c_at_max_breakup=float(c[np.argmax(pb)]),
+                         p_breakup_at_0=float(pb[0]), non_monotone=non_mono))
+    return pd.DataFrame(rows)
+
+
+def plot_offers(df: pd.DataFrame, path: Path, phi: float, delta: float) -> Path:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 3, figsize=(15, 4.2))
+    for dist, g in df.groupby("dist", sort=False):
+        g = g.sort_values("c")
+        # break the lines where the first move changes (no false vertical rise at the jump)
+        seg = np.concatenate([[0], np.cumsum(g["first_move"].to_numpy()[1:] != g["first_move"].to_numpy()[:-1])])
+        color = None
+        for s in np.unique(seg):
+            part = g[seg == s]
+            for ax, col in zip(axes, ("p_breakup", "expected_contribution", "u_protege")):
+                line, = ax.plot(part["c"], part[col], color=color, lw=1.6,
+                                label=dist if (s == 0 and ax is axes[0]) else None)
+                color = line.get_color()
+        i = int(np.argmax(g["u_protege"].to_numpy()))
+        axes[2].plot(g["c"].iloc[i], g["u_protege"].iloc[i], "o", color=color)
+    axes[0].set(xlabel="search cost c", ylabel="P(breakup)", title="breakups (Figure 3's dip)")
+    axes[1].set(xlabel="search cost c", ylabel="E[contribution | alliance acts]", title="patron's contribution")
+    axes[2].set(xlabel="search cost c", ylabel="protégé's expected payoff", title="protégé's payoff (dot: c*)")
+    axes[0].legend(title="outside offers", fontsize=8)
+    fig.suptitle(f"Extension 4: outside offers from other distributions (phi = {phi:g}, delta = {delta:g})")
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp.png")
+    fig.savefig(tmp, dpi=110)
+    plt.close(fig)
+    tmp.replace(path)
+    return path
+
+
+def run_offers(args: argparse.Namespace) -> int:
+    dists = args.dist or list(DEFAULT_DISTS)
+    df = offers_data(dists, phi=args.phi, delta=args.delta, c_max=args.c_max, points=args.points,
+                     workers=args.workers)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    df.to_csv(out / "offers.csv", index=False)
+    summary = footnote13(df)
+    summary.to_csv(out / "offers_summary.csv", index=False)
+    if not args.no_plot:
+        plot_offers(df, out / "offers.png", args.phi, args.delta)
+    with pd.option_context("display.width", 200, "display.max_columns", 20):
+        print(summary.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
+    print(f"wrote offers.csv, offers_summary.csv{'' if args.no_plot else ', offers.png'} to {out}")
+    return 0
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "extension", help="the paper's extensions: figures and tables (docs/extensions.md)",
+        description="Figures and tables for the paper's extensions (docs/extensions.md).")
+    sub = p.add_subparsers(dest="extension", metavar="EXTENSION", required=True)
+    o = sub.add_parser(
+        "offers", help="extension 4: outside offers from any distribution on [0, 1] (footnote 13)",
+        description=__doc__.split("\n\n")[1])
+    o.add_argument("--dist", action="append", metavar="NAME[:k=v,...]",
+                   help="an outside-offer distribution, repeatable (default: " + ", ".join(DEFAULT_DISTS) + ")")
+    add_param(o, "phi", 1.1, "production cost")
+    add_param(o, "delta", 0.99, "discount factor")
+    add_param(o, "c_max", 0.04, "largest search cost on the grid")
+    o.add_argument("--points", type=int, default=41, help="search costs on [0, c_max] (default: 41; ~1 s each per F)")
+    o.add_argument("--workers", type=int, default=1, help="processes (default: 1)")
+    o.add_argument("--out", default="out/extension_offers", help="output directory (default: out/extension_offers)")
+    o.add_argument("--no-plot", action="store_true", help="tables only")
+    o.set_defaults(handler=run_offers)
