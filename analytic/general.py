@@ -357,7 +357,9 @@ class _Point:
     def _cell_integrals(self, lo, hi):
         """int over [lo, hi] of (1, P2, PA, C, V2, x) dF, by Gauss-Legendre with exact cell mass."""
         nodes, w = _gl_nodes(lo, hi, _GL_X)
-        dens = self.s.dist.pdf(nodes) * w
+        with np.errstate(invalid="ignore"):
+            dens = np.where(w > 0, self.s.dist.pdf(nodes) * w, 0.0)  # a zero-width cell at a singular end
+        dens = np.nan_to_num(dens, nan=0.0, posinf=0.0)
         mass = self.s.F(hi) - self.s.F(lo)
         tot = dens.sum(axis=1)
         with np.errstate(invalid="ignore", divide="ignore"):

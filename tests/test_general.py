@@ -88,6 +88,7 @@ BF_TOL_R, BF_TOL_P = 2e-3, 3e-3  # as in test_against_brute_force (TOL_R, TOL_P)
     (("beta", dict(a=2, b=5)), 1.1, 0.02, 0.99),    # accept at once
     (("beta", dict(a=5, b=2)), 1.1, 0.003, 0.99),   # search
     (("beta", dict(a=2, b=2)), 1.3, 0.01, 0.6),     # search, lower delta
+    (("beta", dict(a=0.5, b=0.5)), 1.314, 0.0063, 0.465),  # density singular at 0 and 1
 ])
 def test_against_brute_force(dist, phi, c, delta):
     name, kw = dist
