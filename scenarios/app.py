@@ -34,7 +34,7 @@ def Page():
     scenario = solara.use_reactive(first)
     choices = solara.use_memo(lambda: scenario_choices(first), [first])
     params = solara.use_memo(lambda: model_params(scenario.value), [scenario.value])
-    model = solara.use_memo(lambda: DashboardModel(scenario=scenario.value), [scenario.value])
+    model = solara.use_memo(lambda: DashboardModel(base_scenario=scenario.value), [scenario.value])
     solara.Title("Alliances dashboard")
     with solara.Sidebar():
         ScenarioPicker(scenario, choices)

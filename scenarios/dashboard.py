@@ -178,14 +178,14 @@ def build_scenario(scenario: str = DEFAULT_SCENARIO, **overrides) -> Scenario:
 class DashboardModel(AllianceModel):
     """The population model of a scenario, with the dashboard's overrides and running summaries.
 
-    ``DashboardModel(scenario="baseline")`` plays exactly the scenario's model;
+    ``DashboardModel(base_scenario="baseline")`` plays exactly the scenario's model;
     every other keyword (None = the scenario's value) is one of the dashboard's
     controls. Events are never recorded.
     """
 
     def __init__(
         self,
-        scenario: str = DEFAULT_SCENARIO,
+        base_scenario: str = DEFAULT_SCENARIO,
         seed=None,
         n_proteges: int | None = None,
         n_patrons: int | None = None,
@@ -202,7 +202,7 @@ class DashboardModel(AllianceModel):
         outsiders: str | None = None,
     ):
         sc = build_scenario(
-            scenario, seed=seed, n_proteges=n_proteges, n_patrons=n_patrons, n_ad_hoc=n_ad_hoc,
+            base_scenario, seed=seed, n_proteges=n_proteges, n_patrons=n_patrons, n_ad_hoc=n_ad_hoc,
             c_dist=c_dist, c_low=c_low, c_high=c_high, phi=phi, phi_spread=phi_spread, delta=delta,
             investment=investment, invest_step=invest_step, invest_cap=invest_cap, outsiders=outsiders,
         )
@@ -217,7 +217,7 @@ class DashboardModel(AllianceModel):
             record_events=False,
             rng=sc.seed,
         )
-        self.scenario = sc
+        self.alliance_scenario = sc  # (not `scenario`: Mesa >= 3.5 models have a `scenario` property)
         self.outsiders = outsiders or "uniform"
         # the range of c the views show: the starting levels and what investment can reach
         c_max = float(self.c_start.max()) if self.n_proteges else 0.0
@@ -292,7 +292,7 @@ def model_params(scenario: str = DEFAULT_SCENARIO) -> dict:
     """Mesa ``model_params`` for SolaraViz: every control starts at the scenario's value."""
     s = scenario_settings(load_scenario(scenario))
     return {
-        "scenario": scenario,  # fixed: the scenario select above the controls chooses it
+        "base_scenario": scenario,  # fixed: the scenario select above the controls chooses it
         "seed": {"type": "InputText", "label": "Random seed", "value": str(s["seed"])},
         "n_proteges": _slider("SliderInt", "Protégés (= alliances)", s["n_proteges"], 10, 20000, 10),
         "n_patrons": _slider("SliderInt", "Patrons at the start", s["n_patrons"], 1, 500, 1),

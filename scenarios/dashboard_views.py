@@ -316,7 +316,7 @@ def model_summary(model: DashboardModel) -> str:
     """One line with what the running model was built with (Mesa's sliders do not show their values)."""
     from scenarios.dashboard import OUTSIDER_MODELS
 
-    sc = model.scenario
+    sc = model.alliance_scenario
     inv = model.investment.describe()
     return (f"{sc.n_proteges:,} protégés, {sc.n_patrons:,} patrons, {sc.n_ad_hoc:,} ad hoc partners; "
             f"{sc.search_cost.describe()}; {sc.phi.describe()}; delta = {sc.delta:g}; investment {inv}; "

@@ -47,7 +47,7 @@ def small_scenario(tmp_path):
 
 def test_dashboard_model_without_overrides_is_the_scenarios_model(small_scenario):
     a = load_scenario(small_scenario).build_model(record_events=False)
-    b = DashboardModel(scenario=small_scenario)
+    b = DashboardModel(base_scenario=small_scenario)
     for _ in range(5):
         a.step()
         b.step()
