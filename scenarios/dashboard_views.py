@@ -330,6 +330,8 @@ def AnalyticPanel(model: DashboardModel):
     start = float(np.round(np.median(model.c_start), 4))
     c, set_c = solara.use_state(start)
     with solara.Column(classes=["alliances-view alliances-analytic"], style={"padding": "4px 12px"}):
+        solara.Text(f"Rounds played: {model.steps}", classes=["alliances-rounds"],
+                    style={"font-weight": "bold"})
         solara.Markdown(f"**Model now:** {model_summary(model)}", style={"font-size": "0.9em"})
         solara.Markdown("### Analytic equilibrium")
         solara.SliderFloat("c for this panel", value=c, on_value=set_c, min=0.0,

@@ -124,10 +124,10 @@ def test_page_renders_and_updates_after_a_step(small_scenario, monkeypatch):
         assert len(before) == 5 and all(len(b) > 1000 for b in before)
         for cls in ("churn", "c-distribution", "breakup", "burden", "network", "analytic"):
             assert _classes(box).count(f"alliances-{cls}") == 1, cls
-        rc.find(v.Html, children=["Step: 0"]).assert_single()
+        rc.find(v.Html, children=["Rounds played: 0"]).assert_single()
 
         rc.find(v.Btn, children=["Step"]).widget.click()
-        rc.find(v.Html, children=["Step: 1"]).assert_single()
+        rc.find(v.Html, children=["Rounds played: 1"]).assert_single()
         after = _images(rc)
         assert all(a != b for a, b in zip(after, before)), "every figure is redrawn after a step"
 
@@ -143,7 +143,7 @@ def test_page_renders_and_updates_after_a_step(small_scenario, monkeypatch):
         sliders = {s.label: s.v_model for s in rc.find(v.Slider).widgets}
         assert sliders["Protégés (= alliances)"] == 2000 and sliders["accumulate: cap"] == 0.05
         assert rc.find(v.Select, label="Investment rule").widget.v_model == "accumulate"
-        rc.find(v.Html, children=["Step: 0"]).assert_single()
+        rc.find(v.Html, children=["Rounds played: 0"]).assert_single()
     finally:
         rc.close()
     assert time.perf_counter() - t0 < 120

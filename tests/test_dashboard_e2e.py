@@ -136,12 +136,12 @@ def test_dashboard_in_a_headless_browser(tmp_path):
                 for view in ("churn", "c-distribution", "breakup", "burden", "network"):
                     page.locator(f".alliances-{view} img").wait_for()
                 page.get_by_text("Analytic equilibrium").wait_for()
-                page.get_by_text("Step: 0").wait_for()
+                page.get_by_text("Rounds played: 0", exact=True).wait_for()
                 charts = ("churn", "breakup", "burden", "network")
                 before = {v: page.locator(f".alliances-{v} img").get_attribute("src") for v in charts}
                 for i in range(1, steps + 1):
                     step.click()
-                    page.get_by_text(f"Step: {i}", exact=True).wait_for()
+                    page.get_by_text(f"Rounds played: {i}", exact=True).wait_for()
                 # the figures arrive just after the step counter: wait for the last one to change
                 page.wait_for_function(
                     "src => document.querySelector('.alliances-network img').getAttribute('src') !== src",
