@@ -125,3 +125,28 @@ def pd_series(ev, values):
     import pandas as pd
 
     return pd.Series(values, index=ev.index)
+
+
+def test_with_accumulating_investment_each_level_of_c_still_matches_analytic():
+    """institutional_ratchet: c changes with history, but given this round's c the round is
+    a fresh draw, so at each level of c the breakup frequency has binomial error."""
+    sc = load_scenario("institutional_ratchet").with_overrides(rounds=60)
+    model = sc.build_model(record_events=True)
+    for _ in range(sc.rounds):
+        model.step()
+    ev = model.events_table().to_pandas()
+    levels = ev.groupby("search_cost")["outcome"].agg(
+        n="size", breakups=lambda s: int((s == "breakup").sum())
+    )
+    assert len(levels) >= 15  # 0, 0.0025, ..., reached by alliances that kept acting
+    eq = analytic.solve_many(phi=sc.phi.value, c=levels.index.to_numpy(), delta=sc.delta)
+    p = eq["p_breakup"].to_numpy()
+    n = levels["n"].to_numpy()
+    freq = levels["breakups"].to_numpy() / n
+    sd = np.sqrt(p * (1 - p) / n)
+    z = np.where(sd > 0, (freq - p) / np.where(sd > 0, sd, 1), 0.0)
+    assert (freq[sd == 0] == p[sd == 0]).all()
+    assert np.abs(z).max() <= Z_TOL, list(zip(levels.index, freq, p, z))
+    from scipy.stats import chi2
+
+    assert (z**2).sum() < chi2.ppf(0.999, int((sd > 0).sum()))
