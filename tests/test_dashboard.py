@@ -75,24 +75,39 @@ def test_controls_match_the_model_and_override_it(small_scenario):
         build_scenario(small_scenario, outsiders="strategic")
 
 
-def _classes(root) -> list[str]:
-    """Every CSS class of every widget under ``root``."""
+def _widgets(root):
+    """Every widget under ``root`` (reacton's find stops at the first match)."""
     import ipywidgets as w
 
-    found, stack, seen = [], [root], set()
+    stack, seen = [root], set()
     while stack:
         x = stack.pop()
         if id(x) in seen:
             continue
         seen.add(id(x))
-        found += (getattr(x, "class_", None) or "").split()
+        yield x
         for k in getattr(x, "keys", []):
             val = getattr(x, k, None)
             if isinstance(val, (list, tuple)):
                 stack.extend(e for e in val if isinstance(e, w.Widget))
             elif isinstance(val, w.Widget):
                 stack.append(val)
-    return found
+
+
+def _classes(root) -> list[str]:
+    """Every CSS class of every widget under ``root``."""
+    return [c for x in _widgets(root) for c in (getattr(x, "class_", None) or "").split()]
+
+
+def _markdown(root) -> str:
+    """The text of every template under ``root`` (solara.Markdown renders its HTML into one)."""
+    out = []
+    for x in _widgets(root):
+        t = getattr(x, "template", None)
+        t = getattr(t, "template", t)
+        if isinstance(t, str):
+            out.append(t)
+    return "\n".join(out)
 
 
 def _images(rc):
@@ -138,6 +153,16 @@ def test_page_renders_and_updates_after_a_step(small_scenario, monkeypatch):
 
         assert "c = 0.0500" in equilibrium_markdown(1.1, 0.05, 0.99)
 
+        # the controls take effect on Reset
+        rc.find(v.Slider, label="Protégés (= alliances)").widget.v_model = 120
+        rc.find(v.Select, label="Investment rule").widget.v_model = "accumulate"
+        rc.find(v.Btn, children=["Reset"]).widget.click()
+        rc.find(v.Html, children=["Rounds played: 0"]).assert_single()
+        text = _markdown(box)
+        assert "120 protégés" in text and "investment accumulate(" in text
+        rc.find(v.Btn, children=["Step"]).widget.click()
+        rc.find(v.Html, children=["Rounds played: 1"]).assert_single()
+
         # another scenario resets the controls to its values and starts its model
         rc.find(v.Select, label="Start from scenario").widget.v_model = "institutional_ratchet"
         sliders = {s.label: s.v_model for s in rc.find(v.Slider).widgets}
@@ -156,3 +181,20 @@ def test_cli_dashboard_rejects_a_bad_scenario_before_starting(capsys):
     err = capsys.readouterr().err.strip()
     assert err.startswith("alliances: error: scenario 'no_such_scenario'") and "\n" not in err
     assert main(["dashboard", "baseline", "--port", "70000", "--no-browser"]) == 2
+
+
+def test_network_sample_places_each_protege_at_its_current_patron(small_scenario):
+    from scenarios.dashboard_views import network_layout
+
+    m = DashboardModel(base_scenario=small_scenario)
+    moved = []
+    for _ in range(6):
+        m.step()
+        moved += m.last_moves
+    assert moved, "some sampled protégés broke up in 6 rounds"
+    pos, xy, powers = network_layout(m)
+    assert np.array_equal(powers, m.patron_of[m.net_proteges])
+    centers = np.array([pos[int(p)] for p in powers])
+    assert np.all(np.hypot(*(xy - centers).T) <= 0.31)
+    for q, old, new in m.last_moves:  # a breakup moves the protégé to its new patron, an ad hoc partner
+        assert new >= m.n_patrons and m.patron_of[q] == new != old
