@@ -198,3 +198,21 @@ def test_network_sample_places_each_protege_at_its_current_patron(small_scenario
     assert np.all(np.hypot(*(xy - centers).T) <= 0.31)
     for q, old, new in m.last_moves:  # a breakup moves the protégé to its new patron, an ad hoc partner
         assert new >= m.n_patrons and m.patron_of[q] == new != old
+
+
+@pytest.mark.parametrize("name", ["baseline", "institutional_ratchet", "search_cost_gradient", "volatile_costs"])
+def test_every_view_draws_every_bundled_scenario(name):
+    from scenarios import dashboard_views as dv
+
+    m = DashboardModel(base_scenario=name, n_proteges=400)
+    figs = [f(m) for f in (dv.churn_figure, dv.c_distribution_figure, dv.breakup_figure, dv.burden_figure,
+                           dv.network_figure)]  # before the first round
+    m.step()
+    m.step()
+    for f in (dv.churn_figure, dv.c_distribution_figure, dv.breakup_figure, dv.burden_figure, dv.network_figure):
+        figs.append(f(m))
+    for fig in figs:
+        fig.canvas.draw()
+    md = dv.equilibrium_markdown(m.phi_center, float(np.median(m.c)), m.delta)
+    assert "P(breakup)" in md and "regime" in md
+    assert f"{400:,} protégés" in dv.model_summary(m)
