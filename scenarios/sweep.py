@@ -317,6 +317,16 @@ def completed(run: RunSpec, runs_dir: Path) -> dict | None:
     return done
 
 
+def _fsync_dir(d: Path) -> None:
+    fd = os.open(d, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    except OSError:  # some filesystems cannot fsync a directory
+        pass
+    finally:
+        os.close(fd)
+
+
 def _commit_dir(runs_dir: Path, run_id: str, write: Callable[[Path], None]) -> None:
     """Write a run folder under a partial name, then rename it into place (atomically)."""
     tmp = runs_dir / f"{PARTIAL}{run_id}-{uuid.uuid4().hex[:8]}"
@@ -327,6 +337,7 @@ def _commit_dir(runs_dir: Path, run_id: str, write: Callable[[Path], None]) -> N
         if target.exists():
             shutil.rmtree(target)
         os.rename(tmp, target)
+        _fsync_dir(runs_dir)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -344,7 +355,10 @@ def _save_result(run: RunSpec, res: dict, runs_dir: Path) -> None:
             {"run": run.run_id, "point": run.point, "replication": run.replication, "seed": run.seed,
              "params": run.params, "scenario": run.data}, indent=1, sort_keys=True) + "\n").encode()
         for name, data in files.items():
-            (d / name).write_bytes(data)
+            with open(d / name, "wb") as f:
+                f.write(data)
+                f.flush()
+                os.fsync(f.fileno())  # on disk before the marker that vouches for them
         done = {"run": run.run_id, "spec_hash": run.spec_hash,
                 "measures": {k: _jsonable(v) for k, v in res["measures"].items()},
                 "files": {name: len(data) for name, data in sorted(files.items())}}
