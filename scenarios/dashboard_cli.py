@@ -98,6 +98,9 @@ def _dashboard(args: argparse.Namespace) -> int:
     # the checkout (or installed package) must be importable by the child as `scenarios.app`
     root = str(Path(__file__).resolve().parent.parent)
     env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    # two harmless warnings at every start (Mesa's page trips solara's hook check; cookies over plain http)
+    env.setdefault("PYTHONWARNINGS", "ignore::UserWarning:solara.validate_hooks,"
+                                     "ignore::UserWarning:solara.server.starlette")
     proc = subprocess.Popen(server_command(args.host, port), env=env)
 
     def _stop(signum, frame):  # SIGTERM: stop the server too

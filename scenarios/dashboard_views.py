@@ -71,7 +71,7 @@ def churn_figure(model: DashboardModel) -> Figure:
             ax.legend(loc="upper right", frameon=True)
         else:
             _empty(ax)
-        ax.set_ylim(0, 1)
+        ax.set_ylim(0, 1.03)
         ax.set(xlabel="round", ylabel="share of alliances",
                title=f"Alliance churn (round {model.steps}, {model.total_breakups:,} breakups)")
     return fig
@@ -97,8 +97,8 @@ def c_distribution_figure(model: DashboardModel) -> Figure:
                 label=f"now (median {np.median(model.c):.3f})",
                 weights=np.full(model.n_proteges, 1 / model.n_proteges))
         ax.axvline(C_REGIME, ls=":", color="k", lw=1)
-        ax.text(C_REGIME, 0.99, " c = 1/32", transform=ax.get_xaxis_transform(), va="top", fontsize=8.5,
-                bbox=dict(facecolor="white", edgecolor="none", alpha=0.8, pad=1))
+        ax.text(C_REGIME, 0.5, "c = 1/32 ", transform=ax.get_xaxis_transform(), va="center", ha="right",
+                rotation=90, fontsize=8.5, color="k")
         ax.set(xlabel="search cost c (institutional integration)", ylabel="share of alliances",
                title=f"Distribution of c across alliances (round {model.steps})", xlim=(0, hi))
         ax.legend(loc="upper right")
