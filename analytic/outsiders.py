@@ -1,0 +1,368 @@
+"""Strategic outsiders (extension 1): ad hoc partners who choose their offers.
+
+Each search reaches k outsiders (k = 1: one outsider per search). Outsider i has a private
+valuation v_i ~ H (iid, any continuous scipy.stats distribution on [0, 1]; U[0, 1] by
+default): the most it would contribute to share in the good. It knows the state of the
+game (the standing offers and the protégé's acceptance rule) and offers x to maximize
+(v_i - x) P(the protégé takes x); an outsider that cannot win makes no offer (x = 0).
+The protégé takes an outside offer x in period 1 iff x is in the acceptable set
+
+    A(r1) = {x >= r1 : x >= g(x)},   g(x) = phi - 1 + delta V2(x)   (Table 2),
+
+and in period 2 iff x >= s, the best standing offer (= r2). When A(r1) = [rho, 1] the k
+outsiders play a first-price auction with reserve rho: the one with the highest
+valuation v_(1) wins iff v_(1) >= rho and bids
+
+    b(v; rho) = v - int_rho^v (H(t) / H(v))^(k-1) dt        (k = 1: b = rho),
+
+and by revenue equivalence the protégé's expected receipt is rho P(v_(1) >= rho) +
+E[(v_(2) - rho)^+], v_(2) the second-highest valuation. So the *distribution of outside
+offers is endogenous*: it depends on the reserve the state sets.
+
+Period 2 is then the game of `analytic.general` with two changes: a search is worth
+G_k(s) = E[(v_(2) - s)^+] to the protégé (k = 1: nothing, so he never searches again,
+r* = 0 and the patron just matches m = max(x1, phi - 1)), and the patron keeps the
+alliance after a lottery offer r2 with probability H(r2)^k (the best outsider values it
+below r2). Period 1: against r1 the protégé's search pays
+
+    S(r1) = -c + (rho - a) P_win + G_k(rho) + H(rho)^k * [r1 - a  if r1 >= g(0), else delta V2(0)],
+
+with a = phi - 1, P_win = 1 - H(rho)^k; the patron gets H(rho)^k (1 - r1) (or
+H(rho)^k delta P2(0)). The patron's best offer is found on a grid of 1,001 offers plus the
+least offer accepted at once (bisection), refined by zooming grids; accuracy ~1e-9 in
+payoffs for k = 1 (closed forms) and ~1e-7 for k >= 2 (quadrature of G_k and the bids).
+
+Result for k = 1 (any H, any c >= 0, delta): the outsider bids exactly the reserve
+max(r1, phi - 1) (Bertrand: it only has to match), so a search is worth nothing net of
+its cost; the protégé accepts r1 = phi - 1 at once, nothing breaks up, the patron pays
+the free-riding minimum and the protégé gets 0 for every c: institutional investment has
+no value (c* is undefined). Outsiders that offer their valuation (``truthful=True``) are
+the game of `analytic.general` with F = H^k (k = 1: the baseline; U[0, 1]: `analytic`).
+
+Limitation: for k >= 2 the acceptable set A(r1) must be an interval [rho, 1]; where it is
+not (g jumps above x, which happens when the period-2 lottery is played) `solve` raises
+ValueError rather than guess the auction with a forbidden band of bids.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from analytic.params import validate, validate_scalar
+
+TIE_TOLERANCE = 1e-12
+_GL = np.polynomial.legendre.leggauss(24)
+
+
+@dataclass(frozen=True)
+class OutsiderEquilibrium:
+    phi: float
+    c: float
+    delta: float
+    k: int
+    r1: float
+    first_move: str
+    u_patron: float
+    u_protege: float
+    p_alliance: float
+    p_breakup: float
+    p_none: float
+    p_period2: float
+    expected_contribution: float
+    contribution_excess: float
+    reserve: float          # rho(r1): the least outside offer the protégé takes in period 1
+    expected_outside_offer: float  # E[winning outside offer | a breakup in period 1] (nan if none)
+    r_star: float           # period 2: he searches again iff s < r* (k = 1: r* = 0, never)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+OUTSIDER_FIELDS = tuple(f.name for f in fields(OutsiderEquilibrium))
+
+
+class StrategicOutsiders:
+    """k strategic outsiders per search with valuations ~ H; the strategy object for the agents."""
+
+    def __init__(self, k: int = 1, valuations=None, label: str | None = None):
+        if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
+            raise ValueError(f"k (outsiders per search) must be an integer >= 1, got {k!r}")
+        self.k = int(k)
+        self.H = stats.uniform(0.0, 1.0) if valuations is None else valuations
+        lo, hi = (float(v) for v in self.H.support())
+        if lo < 0.0 or hi > 1.0:
+            raise ValueError(f"valuation distribution must have its support in [0, 1], got [{lo:g}, {hi:g}]")
+        self.label = label or "U[0, 1]"
+        # G_k(s) = int_s^1 P(v_(2) > t) dt on a grid (trapezoid on 20,001 points + exact ends)
+        self._x = np.linspace(0.0, 1.0, 20001)
+        h = self.H.cdf(self._x)
+        k = self.k
+        surv2 = 1.0 - h**k - (k * h ** (k - 1) * (1.0 - h) if k > 1 else 0.0)  # P(v_(2) > t)
+        seg = 0.5 * (surv2[1:] + surv2[:-1]) * np.diff(self._x)
+        self._G = np.concatenate([np.cumsum(seg[::-1])[::-1], [0.0]]) if k > 1 else np.zeros_like(self._x)
+        self._keep = h**k  # P(v_(1) < r) = H(r)^k
+        lottery = (1.0 - self._x) * self._keep
+        self._suffix_best = np.maximum.accumulate(lottery[::-1])[::-1]
+        rev = lottery[::-1]
+        idx = np.maximum.accumulate(np.where(rev >= np.maximum.accumulate(rev), np.arange(len(rev)), 0))
+        self._suffix_arg = (len(rev) - 1 - idx)[::-1]
+
+    def describe(self) -> str:
+        return f"{self.k} strategic outsider{'s' if self.k > 1 else ''} per search, valuations ~ {self.label}"
+
+    # ---------------------------------------------------------------- auction pieces
+    def keep(self, r):
+        """P(no outsider values the good at r or more) = H(r)^k."""
+        return np.interp(np.clip(r, 0.0, 1.0), self._x, self._keep)  # table of H^k, step 5e-5
+
+    def G(self, s):
+        """E[(v_(2) - s)^+]: what an auction with reserve s adds for the protégé (0 when k = 1)."""
+        return np.interp(np.clip(s, 0.0, 1.0), self._x, self._G)
+
+    def bid(self, v, reserve):
+        """Equilibrium bid of an outsider with valuation v >= reserve (first-price, reserve)."""
+        v, reserve = np.broadcast_arrays(np.asarray(v, dtype=float), np.asarray(reserve, dtype=float))
+        if self.k == 1:
+            return reserve.copy()
+        t, w = _GL
+        lo, hi = reserve[..., None], np.maximum(v, reserve)[..., None]
+        nodes = lo + 0.5 * (hi - lo) * (t + 1.0)
+        hv = np.asarray(self.H.cdf(hi), dtype=float)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            ratio = np.where(hv > 0, np.asarray(self.H.cdf(nodes)) / hv, 0.0) ** (self.k - 1)
+        integral = (ratio * 0.5 * (hi - lo) * w).sum(axis=-1)
+        return v - integral
+
+    def r_star(self, c):
+        """min{s : G_k(s) <= c} (k = 1: 0)."""
+        c = np.asarray(c, dtype=float)
+        if self.k == 1:
+            return np.zeros_like(c)
+        i = np.searchsorted(-self._G, -c, side="left")  # first grid point with G <= c
+        return self._x[np.clip(i, 0, len(self._x) - 1)]
+
+    # ---------------------------------------------------------------- period 2
+    def period2(self, x1, phi, c):
+        x1, phi, c = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (x1, phi, c)))
+        a = phi - 1.0
+        m = np.maximum(x1, a)
+        rs = self.r_star(c)
+        j = np.clip(np.searchsorted(self._x, m, side="left"), 0, len(self._x) - 1)
+        best = self._suffix_best[j]
+        r_l = self._x[self._suffix_arg[j]]
+        lottery = (best > 1.0 - rs) & (m < rs)
+        r2 = np.where(lottery, np.maximum(r_l, m), np.maximum(rs, m))
+        keep = self.keep(r2)
+        V2 = np.where(lottery, -c + r2 + self.G(r2) - a, r2 - a)
+        PA = np.where(lottery, keep, 1.0)
+        return dict(r2=r2, lottery=lottery, V2=V2, P2=(1.0 - r2) * PA, PA=PA, C=r2 * PA)
+
+    def patron_offer_period2(self, x1, phi, c, delta=1.0):
+        return self.period2(x1, phi, c)["r2"]
+
+    def protege_searches_period2(self, s_bar, c):
+        return np.asarray(s_bar) < self.r_star(c)
+
+    def protege_reservation_period1(self, x1, phi, c, delta):
+        return np.asarray(phi, dtype=float) - 1.0 + np.asarray(delta, dtype=float) * self.period2(x1, phi, c)["V2"]
+
+    # ---------------------------------------------------------------- period 1
+    def reserve(self, r1, phi, c, delta):
+        """rho(r1) = min A(r1), A(r1) = {x >= r1 : x >= g(x)}, and whether A is the interval [rho, 1].
+
+        Located on a 5,001-point grid of x, then by bisection (50 steps) in the grid cell."""
+        r1 = np.atleast_1d(np.asarray(r1, dtype=float))
+        xs = self._x[::4]
+        n = len(xs)
+        ok = xs >= self.protege_reservation_period1(xs, phi, c, delta)
+        # next index >= i where ok holds (n if none), and whether ok holds from there on
+        nxt = np.where(ok, np.arange(n), n)
+        nxt = np.minimum.accumulate(nxt[::-1])[::-1]
+        all_after = np.logical_and.accumulate(ok[::-1])[::-1]
+        i0 = np.clip(np.searchsorted(xs, r1, side="left"), 0, n - 1)
+        j = nxt[i0]
+        none = j >= n
+        jj = np.minimum(j, n - 1)
+        lo = np.maximum(np.where(jj > 0, xs[np.maximum(jj - 1, 0)], 0.0), r1)
+        hi = np.maximum(xs[jj], r1)
+        for _ in range(40):  # a 2e-4 cell down to 2e-16
+            mid = 0.5 * (lo + hi)
+            good = mid >= self.protege_reservation_period1(mid, phi, c, delta)
+            hi, lo = np.where(good, mid, hi), np.where(good, lo, mid)
+        at_lo = lo >= self.protege_reservation_period1(lo, phi, c, delta)
+        rho = np.where(at_lo, lo, hi)
+        return np.where(none, np.inf, rho), np.where(none, True, all_after[jj])
+
+    def search_outcome(self, r1, phi, c, delta):
+        """Outcome of a search against offers r1 (array): payoffs and probabilities."""
+        r1 = np.atleast_1d(np.asarray(r1, dtype=float))
+        a = phi - 1.0
+        rho, interval = self.reserve(r1, phi, c, delta)
+        rho_c = np.minimum(rho, 1.0)
+        lose = np.where(np.isfinite(rho), self.keep(rho_c), 1.0)  # no acceptable outside offer
+        win = 1.0 - lose
+        gain = np.where(np.isfinite(rho), self.G(rho_c), 0.0)
+        d = {k: float(v[0]) for k, v in self.period2(np.array([0.0]), phi, c).items()}
+        g0 = a + delta * d["V2"]
+        takes_r1 = r1 >= g0
+        u_protege = -c + (np.where(np.isfinite(rho), rho_c, 0.0) - a) * win + gain + lose * np.where(
+            takes_r1, r1 - a, delta * d["V2"])
+        u_patron = lose * np.where(takes_r1, 1.0 - r1, delta * d["P2"])
+        p_alliance = lose * np.where(takes_r1, 1.0, d["PA"])
+        p_breakup = win + lose * np.where(takes_r1, 0.0, 1.0 - d["PA"])
+        contribution_mass = lose * np.where(takes_r1, r1, d["C"])
+        offer_mass = np.where(np.isfinite(rho), rho_c, 0.0) * win + gain
+        return dict(u_protege=u_protege, u_patron=u_patron, p_alliance=p_alliance, p_breakup=p_breakup,
+                    p_period2=np.where(takes_r1, 0.0, lose), contribution_mass=contribution_mass,
+                    reserve=rho, interval=interval, offer_mass=offer_mass, win=win)
+
+    def _delay(self, phi, c, delta):
+        d = {k: float(v[0]) for k, v in self.period2(np.array([0.0]), phi, c).items()}
+        return dict(u_protege=delta * d["V2"], u_patron=delta * d["P2"], p_alliance=d["PA"],
+                    p_breakup=1.0 - d["PA"], p_period2=1.0, contribution_mass=d["C"])
+
+    def protege_first_move(self, r1, phi, c, delta):
+        r1 = np.atleast_1d(np.asarray(r1, dtype=float))
+        s = self.search_outcome(r1, phi, c, delta)["u_protege"]
+        dl = self._delay(phi, c, delta)["u_protege"]
+        acc = r1 - (phi - 1.0)
+        return np.where((acc >= s - TIE_TOLERANCE) & (acc >= dl - TIE_TOLERANCE), "accept",
+                        np.where(s >= dl - TIE_TOLERANCE, "search", "delay"))
+
+    def solve(self, phi: float, c: float, delta: float) -> OutsiderEquilibrium:
+        phi, c, delta = validate_scalar(phi, c, delta)
+        a = phi - 1.0
+        grid = np.linspace(0.0, 1.0, 1001)
+        for _ in range(3):  # zoom on the best of each first move
+            moves = self.protege_first_move(grid, phi, c, delta)
+            so = self.search_outcome(grid, phi, c, delta)
+            dl = self._delay(phi, c, delta)
+            val = np.where(moves == "accept", 1.0 - grid, np.where(moves == "search", so["u_patron"], dl["u_patron"]))
+            if self.k > 1 and np.any((moves == "search") & ~so["interval"]):
+                raise ValueError(f"k = {self.k}, phi = {phi:g}, c = {c:g}, delta = {delta:g}: the protégé's "
+                                 "acceptable outside offers are not an interval; not supported")
+            # the least accepted offer: bisection between the last non-accepted and first accepted grid offer
+            acc = np.flatnonzero(moves == "accept")
+            extra = []
+            if acc.size and acc[0] > 0:
+                lo, hi = grid[acc[0] - 1], grid[acc[0]]
+                for _ in range(32):  # a 1e-3 cell down to 2e-13
+                    mid = 0.5 * (lo + hi)
+                    if self.protege_first_move(np.array([mid]), phi, c, delta)[0] == "accept":
+                        hi = mid
+                    else:
+                        lo = mid
+                extra.append(hi)
+            best = {}
+            for mv in ("accept", "search", "delay"):
+                idx = np.flatnonzero(moves == mv)
+                if idx.size:
+                    i = idx[np.argmax(val[idx])]
+                    best[mv] = (val[i], grid[i])
+            span = grid[1] - grid[0]
+            centres = [r for _, r in best.values()] + extra
+            grid = np.unique(np.clip(np.concatenate(
+                [np.linspace(r - 2 * span, r + 2 * span, 101) for r in centres] + [np.array(extra)]), 0.0, 1.0))
+        moves = self.protege_first_move(grid, phi, c, delta)
+        so = self.search_outcome(grid, phi, c, delta)
+        dl = self._delay(phi, c, delta)
+        val = np.where(moves == "accept", 1.0 - grid, np.where(moves == "search", so["u_patron"], dl["u_patron"]))
+        rank = {"accept": 2, "search": 1, "delay": 0}
+        w_best = val.max()
+        near = np.flatnonzero(val >= w_best - TIE_TOLERANCE)
+        # tie rule 6: accepted at once, then a search, then the larger offer
+        key = np.array([rank[m] for m in moves[near]]) * 10.0 + grid[near]
+        i = near[np.argmax(key)]
+        r1, move = float(grid[i]), str(moves[i])
+        if move == "accept":
+            o = dict(u_patron=1.0 - r1, u_protege=r1 - a, p_alliance=1.0, p_breakup=0.0, p_period2=0.0,
+                     contribution_mass=r1)
+            reserve, offer = np.nan, np.nan
+        elif move == "search":
+            o = {k: float(v[i]) for k, v in so.items() if k not in ("interval",)}
+            reserve = o["reserve"]
+            offer = o["offer_mass"] / o["win"] if o["win"] > 0 else np.nan
+        else:
+            r1 = 0.0
+            o = dict(dl)
+            reserve, offer = np.nan, np.nan
+        p_none = float(np.clip(1.0 - o["p_alliance"] - o["p_breakup"], 0.0, 1.0))
+        ec = o["contribution_mass"] / o["p_alliance"] if o["p_alliance"] > 0 else np.nan
+        return OutsiderEquilibrium(
+            phi=phi, c=c, delta=delta, k=self.k, r1=r1, first_move=move, u_patron=float(o["u_patron"]),
+            u_protege=float(o["u_protege"]), p_alliance=float(o["p_alliance"]), p_breakup=float(o["p_breakup"]),
+            p_none=p_none, p_period2=float(o["p_period2"]), expected_contribution=float(ec),
+            contribution_excess=float(ec - a), reserve=float(reserve), expected_outside_offer=float(offer),
+            r_star=float(self.r_star(c)))
+
+    def solve_many(self, phi, c, delta) -> pd.DataFrame:
+        phi, c, delta = (np.ravel(v) for v in np.broadcast_arrays(*validate(phi, c, delta)))
+        return pd.DataFrame([self.solve(p, cc, d).as_dict() for p, cc, d in zip(phi, c, delta)],
+                            columns=list(OUTSIDER_FIELDS))
+
+    # ---------------------------------------------------------------- the agents
+    def offers(self, rng, r1, first_move_search, phi, c, delta):
+        """Outside offers (x1, x2) for one round of many alliances, from fresh valuations.
+
+        x1: the winning bid against the period-1 reserve rho(r1) (0: no acceptable offer);
+        x2: the winning bid against r2 after no acceptable first offer (period 2 is reached
+        only with x1 = 0: an acceptable x1 is taken at once). Alliances are grouped by
+        their (r1, phi, c) so that the reserve is computed once per group.
+        """
+        n = len(r1)
+        phi = np.broadcast_to(np.asarray(phi, dtype=float), (n,))
+        c = np.broadcast_to(np.asarray(c, dtype=float), (n,))
+        v1 = self.H.ppf(rng.random((n, self.k))).max(axis=1)
+        v2 = self.H.ppf(rng.random((n, self.k))).max(axis=1)
+        x1, x2 = np.zeros(n), np.zeros(n)
+        key = np.stack([np.asarray(r1, dtype=float), phi, c], axis=1)
+        uk, inv = np.unique(key, axis=0, return_inverse=True)
+        inv = inv.ravel()
+        for j, (r, p, cc) in enumerate(uk):
+            rows = np.flatnonzero(inv == j)
+            rho = float(self.reserve(np.array([r]), p, cc, delta)[0][0])
+            if np.isfinite(rho):
+                w = rows[v1[rows] >= rho]
+                x1[w] = self.bid(v1[w], rho)
+            r2 = float(self.patron_offer_period2(0.0, p, cc, delta))
+            w = rows[v2[rows] >= r2]
+            x2[w] = self.bid(v2[w], r2)
+        return x1, x2
+
+
+class _MaxOf:
+    """The highest of k iid valuations ~ H (what truthful outsiders offer): cdf H^k."""
+
+    def __init__(self, base, k):
+        self.base, self.kk = base, k
+
+    def support(self):
+        return self.base.support()
+
+    def cdf(self, x):
+        return np.asarray(self.base.cdf(x)) ** self.kk
+
+    def pdf(self, x):
+        return self.kk * np.asarray(self.base.cdf(x)) ** (self.kk - 1) * np.asarray(self.base.pdf(x))
+
+    def ppf(self, u):
+        return self.base.ppf(np.asarray(u) ** (1.0 / self.kk))
+
+
+def truthful_solver(k: int = 1, valuations=None, label: str | None = None):
+    """Outsiders who offer their valuations: `analytic` (k = 1, U[0, 1]) or `analytic.general` with F = H^k."""
+    from analytic.general import GeneralSolver
+
+    if k == 1 and valuations is None:
+        import analytic
+
+        return analytic
+    base = stats.uniform(0.0, 1.0) if valuations is None else valuations
+    dist = base if k == 1 else _MaxOf(base, k)
+    return GeneralSolver(dist, label=f"max of {k} x {label or 'U[0, 1]'}" if k > 1 else label)
+
+
+__all__ = ["StrategicOutsiders", "OutsiderEquilibrium", "OUTSIDER_FIELDS", "truthful_solver"]
