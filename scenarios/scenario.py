@@ -39,8 +39,10 @@ _PHI_KINDS = {
 }
 _GAME_KEYS = ("delta", "phi")
 _OUTPUT_KEYS = ("events",)
-# [outsiders]: how ad hoc partners' offers are made (extension 4: any distribution on [0, 1])
-_OUTSIDER_MODELS = {"uniform": (), "distribution": ("dist", "params")}
+# [outsiders]: how ad hoc partners' offers are made (extension 4: any distribution on [0, 1];
+# extension 1: k strategic outsiders per search with valuations ~ dist, or truthful ones)
+_OUTSIDER_MODELS = {"uniform": (), "distribution": ("dist", "params"),
+                    "strategic": ("k", "dist", "params", "truthful")}
 
 
 @dataclass(frozen=True)
@@ -64,11 +66,18 @@ class Scenario:
     outsiders: dict = field(default_factory=lambda: {"model": "uniform"})
 
     def solver(self):
-        """The solver the agents play: ``analytic`` (uniform offers) or an ``analytic.general`` one."""
-        if self.outsiders.get("model", "uniform") == "uniform":
+        """The solver the agents play: ``analytic`` (uniform offers), an ``analytic.general`` one
+        (another distribution) or an ``analytic.outsiders`` one (strategic outsiders)."""
+        model = self.outsiders.get("model", "uniform")
+        if model == "uniform":
             import analytic
 
             return analytic
+        if model == "strategic":
+            from analytic.outsiders import outsiders_solver
+
+            o = self.outsiders
+            return outsiders_solver(o["k"], o["dist"], o["truthful"], **o["params"])
         from analytic.general import solver_for
 
         return solver_for(self.outsiders["dist"], **self.outsiders.get("params", {}))
@@ -88,7 +97,7 @@ class Scenario:
         """The AllianceModel for this scenario, seeded with ``self.seed`` (or ``rng``)."""
         from agents.model import AllianceModel
 
-        return AllianceModel(
+        model = AllianceModel(
             n_proteges=self.n_proteges,
             n_patrons=self.n_patrons,
             n_ad_hoc=self.n_ad_hoc,
@@ -100,6 +109,12 @@ class Scenario:
             rng=self.seed if rng is None else rng,
             solver=self.solver(),
         )
+        if hasattr(model.solver, "offers"):  # strategic outsiders: offers depend on the state
+            def outside_offers(partner1, partner2, phi, m=model):
+                return m.solver.offers(m.rng, m.eq_r1, None, phi, m.c, m.delta)
+
+            model.outside_offers = outside_offers
+        return model
 
     def describe(self) -> list[str]:
         """Lines for the run summary."""
@@ -229,7 +244,14 @@ def _outsiders(path, spec) -> dict:
     _known(path, f"{key}.", spec, ("model",) + _OUTSIDER_MODELS[model])
     if model == "uniform":
         return {"model": "uniform"}
-    dist = spec.get("dist")
+    if model == "strategic":
+        n_out = _integer(path, f"{key}.k", spec.get("k", 1), 1, 10)
+        truthful = spec.get("truthful", False)
+        if not isinstance(truthful, bool):
+            _fail(path, f"{key}.truthful", f"must be true or false, got {truthful!r}")
+        dist = spec.get("dist", "uniform")
+    else:
+        dist = spec.get("dist")
     if not isinstance(dist, str) or not dist:
         _fail(path, f"{key}.dist", f"required for model = 'distribution': a scipy.stats name such as 'beta', got {dist!r}")
     params = _table(path, f"{key}.params", spec.get("params", {}))
@@ -242,7 +264,10 @@ def _outsiders(path, spec) -> dict:
         make_distribution(dist, **params)
     except ValueError as e:
         _fail(path, f"{key}.dist", str(e))
-    return {"model": "distribution", "dist": dist, "params": {k: float(v) for k, v in params.items()}}
+    params = {k: float(v) for k, v in params.items()}
+    if model == "strategic":
+        return {"model": "strategic", "k": n_out, "truthful": truthful, "dist": dist, "params": params}
+    return {"model": "distribution", "dist": dist, "params": params}
 
 
 def parse_scenario(data: dict, path: str, default_name: str = "scenario") -> Scenario:
