@@ -365,4 +365,21 @@ def truthful_solver(k: int = 1, valuations=None, label: str | None = None):
     return GeneralSolver(dist, label=f"max of {k} x {label or 'U[0, 1]'}" if k > 1 else label)
 
 
-__all__ = ["StrategicOutsiders", "OutsiderEquilibrium", "OUTSIDER_FIELDS", "truthful_solver"]
+__all__ = ["StrategicOutsiders", "OutsiderEquilibrium", "OUTSIDER_FIELDS", "truthful_solver", "outsiders_solver"]
+
+
+_CACHE: dict = {}
+
+
+def outsiders_solver(k: int = 1, dist: str = "uniform", truthful: bool = False, **params):
+    """A (cached) solver for k outsiders per search with valuations ~ scipy.stats.<dist>(**params):
+    `StrategicOutsiders`, or for truthful outsiders `truthful_solver`."""
+    from analytic.general import _fmt, make_distribution
+
+    key = (k, dist, truthful, tuple(sorted(params.items())))
+    if key not in _CACHE:
+        plain = dist == "uniform" and not params
+        H = None if plain else make_distribution(dist, **params)
+        label = "U[0, 1]" if plain else f"{dist}({_fmt(params)})"
+        _CACHE[key] = truthful_solver(k, H, label) if truthful else StrategicOutsiders(k, H, label)
+    return _CACHE[key]

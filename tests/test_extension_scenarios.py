@@ -87,3 +87,32 @@ def test_extension_offers_cli(tmp_path, capsys):
     assert len(pd.read_csv(tmp_path / "offers.csv")) == 5
     assert main(["extension", "offers", "--dist", "norm", "--out", str(tmp_path)]) == 2
     assert "support" in capsys.readouterr().err
+
+
+def test_strategic_outsiders_key():
+    import analytic
+    from analytic.outsiders import StrategicOutsiders
+
+    sc = _parse({"model": "strategic", "k": 1, "truthful": True})
+    assert sc.solver() is analytic  # truthful single outsider, U[0, 1]: the paper's baseline
+    sc = _parse({"model": "strategic", "k": 2, "dist": "beta", "params": {"a": 2, "b": 2}})
+    assert isinstance(sc.solver(), StrategicOutsiders) and sc.solver().k == 2
+    with pytest.raises(ValueError, match="x.toml: outsiders.k"):
+        _parse({"model": "strategic", "k": 0})
+    with pytest.raises(ValueError, match="x.toml: outsiders.truthful"):
+        _parse({"model": "strategic", "truthful": "yes"})
+
+
+def test_strategic_outsiders_scenario_matches_solver():
+    """Two strategic outsiders: the patron pays r* at once, nobody breaks up (every group)."""
+    sc = load_scenario("strategic_outsiders").with_overrides(rounds=3)
+    model = sc.build_model(record_events=True)
+    for _ in range(sc.rounds):
+        model.step()
+    ev = model.events_table().to_pandas()
+    pred = sc.solver().solve_many(phi=1.1, c=np.array(sorted(ev["search_cost"].unique())), delta=sc.delta)
+    for _, row in pred.iterrows():
+        g = ev[ev["search_cost"] == row["c"]]
+        assert (g["first_move"] == row["first_move"]).all()
+        assert (g["outcome"] == "breakup").mean() == pytest.approx(row["p_breakup"], abs=1e-12)
+        assert g["contribution"].mean() == pytest.approx(row["expected_contribution"], abs=1e-12)
