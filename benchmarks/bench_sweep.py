@@ -42,10 +42,10 @@ def main() -> None:
     summaries = set()
     root = Path(tempfile.mkdtemp(prefix="bench-sweep-"))
     try:
-        for ex in args.executors:
-            for w in args.workers:
-                best = float("inf")
-                for i in range(args.repeat):
+        # configurations interleaved, so that a burst of other load hits all of them alike
+        for i in range(args.repeat):
+            for ex in args.executors:
+                for w in args.workers:
                     out = root / f"{ex}-{w}-{i}"
                     t0 = time.perf_counter()
                     rep = run_sweep(plan, out, workers=w, dask="local" if ex == "dask" else None,
@@ -53,15 +53,18 @@ def main() -> None:
                     dt = time.perf_counter() - t0
                     assert rep.ok and rep.ran == len(plan.runs), rep.lines()
                     summaries.add((out / "summary.parquet").read_bytes())
-                    if dt < best:
-                        best, cpu[(ex, w)] = dt, rep.cpu_seconds
                     shutil.rmtree(out)
-                results[(ex, w)] = best
-                print(f"  {ex:4s} {w} worker{'s' if w > 1 else ' '}: {best:7.1f} s"
-                      f"  ({len(plan.runs) / best:.2f} runs/s; the runs used {cpu[(ex, w)]:.1f} CPU s,"
-                      f" {cpu[(ex, w)] / best:.2f} CPUs on average)", flush=True)
+                    print(f"  [{i + 1}/{args.repeat}] {ex:4s} {w} worker{'s' if w > 1 else ' '}: {dt:7.1f} s"
+                          f"  ({len(plan.runs) / dt:.2f} runs/s; the runs used {rep.cpu_seconds:.1f} CPU s,"
+                          f" {rep.cpu_seconds / dt:.2f} CPUs on average; load {os.getloadavg()[0]:.1f})",
+                          flush=True)
+                    if dt < results.get((ex, w), float("inf")):
+                        results[(ex, w)], cpu[(ex, w)] = dt, rep.cpu_seconds
     finally:
         shutil.rmtree(root, ignore_errors=True)
+    print("best of each:")
+    for (ex, w), best in results.items():
+        print(f"  {ex:4s} {w} worker{'s' if w > 1 else ' '}: {best:7.1f} s ({cpu[(ex, w)] / best:.2f} CPUs on average)")
     print(f"summaries identical across configurations: {len(summaries) == 1}")
     for ex in args.executors:
         base = results.get((ex, min(args.workers)))
