@@ -31,7 +31,7 @@ def test_outsiders_default_is_uniform():
 
 
 @pytest.mark.parametrize("outsiders,message", [
-    ({"model": "strategic"}, "x.toml: outsiders.model: must be one of"),
+    ({"model": "auction"}, "x.toml: outsiders.model: must be one of"),
     ({"model": "distribution"}, "x.toml: outsiders.dist: required"),
     ({"model": "distribution", "dist": "norm"}, "x.toml: outsiders.dist: .*support"),
     ({"model": "distribution", "dist": "nope"}, "x.toml: outsiders.dist: not a continuous"),
