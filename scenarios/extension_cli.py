@@ -143,6 +143,87 @@ def run_offers(args: argparse.Namespace) -> int:
     return 0
 
 
+def _solve_outsiders(args):
+    k, phi, c, delta = args
+    from analytic.outsiders import StrategicOutsiders
+
+    s = StrategicOutsiders(k)
+    rows = []
+    for cc in c:
+        try:
+            rows.append(s.solve(phi, float(cc), delta).as_dict())
+        except ValueError:  # k >= 2 where the acceptable offers are not an interval: not solved
+            rows.append(dict(phi=phi, c=float(cc), delta=delta, k=k, first_move="unsolved"))
+    return pd.DataFrame(rows)
+
+
+def outsiders_data(ks=(1, 2, 3), phi=1.1, delta=0.99, c_min=0.002, c_max=0.04, points=20, workers=1):
+    """Strategic outsiders (k per search, U[0, 1] valuations) against the paper's draws, over c."""
+    import analytic
+
+    analytic.validate(phi=phi, c=c_max, delta=delta)
+    c = np.linspace(float(c_min), float(c_max), int(points))
+    base = analytic.solve_many(phi=phi, c=c, delta=delta)
+    base = base[["phi", "c", "delta", "r1", "first_move", "u_patron", "u_protege", "p_breakup",
+                 "expected_contribution"]].copy()
+    base.insert(0, "outsiders", "paper: U[0, 1] draws")
+    chunks = np.array_split(c, max(1, int(workers)))
+    jobs = [(int(k), phi, ch, delta) for k in ks for ch in chunks if ch.size]
+    if workers > 1:
+        with ProcessPoolExecutor(max_workers=int(workers)) as ex:
+            parts = list(ex.map(_solve_outsiders, jobs))
+    else:
+        parts = [_solve_outsiders(j) for j in jobs]
+    frames = [base]
+    for (k, *_), part in zip(jobs, parts):
+        part = part.copy()
+        part.insert(0, "outsiders", f"{k} strategic outsider{'s' if k > 1 else ''}")
+        frames.append(part)
+    return pd.concat(frames, ignore_index=True)
+
+
+def plot_outsiders(df: pd.DataFrame, path: Path, phi: float, delta: float) -> Path:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 3, figsize=(15, 4.2))
+    for name, g in df.groupby("outsiders", sort=False):
+        g = g[g["first_move"] != "unsolved"].sort_values("c")
+        style = "--" if name.startswith("paper") else "-"
+        for ax, col in zip(axes, ("p_breakup", "expected_contribution", "u_protege")):
+            ax.plot(g["c"], g[col], style, marker="." if not name.startswith("paper") else None, lw=1.5,
+                    label=name if ax is axes[0] else None)
+    axes[0].set(xlabel="search cost c", ylabel="P(breakup)", title="breakups")
+    axes[1].set(xlabel="search cost c", ylabel="E[contribution | alliance acts]", title="patron's contribution")
+    axes[2].set(xlabel="search cost c", ylabel="protégé's expected payoff", title="protégé's payoff")
+    axes[0].legend(fontsize=8)
+    fig.suptitle(f"Extension 1: strategic outsiders vs the paper's draws (phi = {phi:g}, delta = {delta:g})")
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp.png")
+    fig.savefig(tmp, dpi=110)
+    plt.close(fig)
+    tmp.replace(path)
+    return path
+
+
+def run_outsiders(args: argparse.Namespace) -> int:
+    df = outsiders_data(tuple(args.k or (1, 2, 3)), phi=args.phi, delta=args.delta, c_min=args.c_min,
+                        c_max=args.c_max, points=args.points, workers=args.workers)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    df.to_csv(out / "outsiders.csv", index=False)
+    if not args.no_plot:
+        plot_outsiders(df, out / "outsiders.png", args.phi, args.delta)
+    cols = ["outsiders", "c", "first_move", "r1", "p_breakup", "expected_contribution", "u_protege", "u_patron"]
+    pick = df[np.isclose(df["c"], df["c"].min()) | np.isclose(df["c"], df["c"].max())][cols]
+    print(pick.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
+    print(f"wrote outsiders.csv{'' if args.no_plot else ', outsiders.png'} to {out}")
+    return 0
+
+
 def register(subparsers) -> None:
     p = subparsers.add_parser(
         "extension", help="the paper's extensions: figures and tables (docs/extensions.md)",
@@ -161,3 +242,21 @@ def register(subparsers) -> None:
     o.add_argument("--out", default="out/extension_offers", help="output directory (default: out/extension_offers)")
     o.add_argument("--no-plot", action="store_true", help="tables only")
     o.set_defaults(handler=run_offers)
+
+    s = sub.add_parser(
+        "outsiders", help="extension 1: k strategic outsiders per search vs the paper's draws",
+        description="Solve the game with k strategic outsiders per search (U[0, 1] valuations, "
+                    "analytic.outsiders) on a grid of c and draw breakups, the patron's contribution "
+                    "and the protégé's payoff against the paper's non-strategic U[0, 1] draws. "
+                    "Writes outsiders.csv and outsiders.png. Points where k >= 2 outsiders face a "
+                    "non-interval set of acceptable offers are marked unsolved.")
+    s.add_argument("--k", type=int, action="append", help="outsiders per search, repeatable (default: 1, 2, 3)")
+    add_param(s, "phi", 1.1, "production cost")
+    add_param(s, "delta", 0.99, "discount factor")
+    add_param(s, "c_min", 0.002, "smallest search cost")
+    add_param(s, "c_max", 0.04, "largest search cost")
+    s.add_argument("--points", type=int, default=20, help="search costs on [c_min, c_max] (default: 20)")
+    s.add_argument("--workers", type=int, default=1, help="processes (default: 1)")
+    s.add_argument("--out", default="out/extension_outsiders", help="output directory")
+    s.add_argument("--no-plot", action="store_true", help="table only")
+    s.set_defaults(handler=run_outsiders)

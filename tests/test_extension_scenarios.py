@@ -116,3 +116,16 @@ def test_strategic_outsiders_scenario_matches_solver():
         assert (g["first_move"] == row["first_move"]).all()
         assert (g["outcome"] == "breakup").mean() == pytest.approx(row["p_breakup"], abs=1e-12)
         assert g["contribution"].mean() == pytest.approx(row["expected_contribution"], abs=1e-12)
+
+
+def test_extension_outsiders_cli(tmp_path):
+    """`alliances extension outsiders`: k = 1 holds the protégé up at every c."""
+    import pandas as pd
+
+    from scenarios.cli import main
+
+    assert main(["extension", "outsiders", "--k", "1", "--points", "2", "--no-plot", "--out", str(tmp_path)]) == 0
+    df = pd.read_csv(tmp_path / "outsiders.csv")
+    one = df[df["outsiders"] == "1 strategic outsider"]
+    assert (one["first_move"] == "accept").all() and np.allclose(one["r1"], 0.1)
+    assert np.allclose(one["u_protege"], 0.0, atol=1e-9)
