@@ -109,12 +109,17 @@ class Scenario:
             rng=self.seed if rng is None else rng,
             solver=self.solver(),
         )
+        self.attach_outsiders(model)
+        return model
+
+    @staticmethod
+    def attach_outsiders(model) -> None:
+        """Give ``model`` (built with ``solver=self.solver()``) the offers hook its outsiders need."""
         if hasattr(model.solver, "offers"):  # strategic outsiders: offers depend on the state
             def outside_offers(partner1, partner2, phi, m=model):
                 return m.solver.offers(m.rng, m.eq_r1, None, phi, m.c, m.delta)
 
             model.outside_offers = outside_offers
-        return model
 
     def describe(self) -> list[str]:
         """Lines for the run summary."""
