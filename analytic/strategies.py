@@ -24,24 +24,22 @@ from analytic.paper import r_star, r_tilde
 PERIOD2_QUANTITIES = ("V2", "P2", "p_alliance", "contribution")
 
 
+#: The coefficients that do not depend on (phi, c): [sure, lottery][quantity][power of r2].
+#: The constant term of V2 (sure: -(phi - 1); lottery: 3/2 - phi - c) is filled in per point.
+_PERIOD2_TABLE = np.array([
+    [[0.0, 1.0, 0.0], [1.0, -1.0, 0.0], [1.0, 0.0, 0.0], [0.0, 1.0, 0.0]],   # sure: he accepts r2
+    [[0.0, 0.0, 0.5], [0.0, 1.0, -1.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]],   # lottery: he searches
+])
+
+
 def period2_coeffs(lottery, phi, c):
     """Coefficients (..., quantity, power) in r2 of the `PERIOD2_QUANTITIES`, by kind of play."""
     a = np.asarray(phi, dtype=float) - 1.0
     c = np.asarray(c, dtype=float)
     lottery = np.asarray(lottery, dtype=bool)
     shape = np.broadcast_shapes(lottery.shape, a.shape, c.shape)
-    q = np.zeros(shape + (4, 3))
-    v_const = np.where(lottery, 0.5 - a - c, -a)
-    q[..., 0, 0] = v_const
-    q[..., 0, 1] = np.where(lottery, 0.0, 1.0)
-    q[..., 0, 2] = np.where(lottery, 0.5, 0.0)
-    q[..., 1, 0] = np.where(lottery, 0.0, 1.0)
-    q[..., 1, 1] = np.where(lottery, 1.0, -1.0)
-    q[..., 1, 2] = np.where(lottery, -1.0, 0.0)
-    q[..., 2, 0] = np.where(lottery, 0.0, 1.0)
-    q[..., 2, 1] = np.where(lottery, 1.0, 0.0)
-    q[..., 3, 1] = np.where(lottery, 0.0, 1.0)
-    q[..., 3, 2] = np.where(lottery, 1.0, 0.0)
+    q = _PERIOD2_TABLE[np.broadcast_to(lottery, shape).astype(np.intp)]
+    q[..., 0, 0] = np.where(lottery, 0.5 - a - c, -a)
     return q
 
 
@@ -70,12 +68,15 @@ def protege_searches_period2(s_bar, c):
     return np.asarray(s_bar) < r_star(c)
 
 
-def period2_values(x1, phi, c):
-    """Period-2 quantities (V2, P2, p_alliance, contribution) after standing offer x1, stacked on the last axis."""
+def period2_values(x1, phi, c, quantities=slice(None)):
+    """Period-2 quantities (V2, P2, p_alliance, contribution) after standing offer x1, stacked on the last axis.
+
+    `quantities` selects some of them (an index or slice into `PERIOD2_QUANTITIES`).
+    """
     m = np.maximum(x1, np.asarray(phi) - 1.0)
     lottery = period2_is_lottery(m, c)
     r2 = period2_offer(m, c, lottery)
-    q = period2_coeffs(lottery, phi, c)
+    q = period2_coeffs(lottery, phi, c)[..., quantities, :]
     r2 = r2[..., None]
     return q[..., 0] + q[..., 1] * r2 + q[..., 2] * r2**2
 
@@ -85,4 +86,4 @@ def protege_reservation_period1(x1, phi, c, delta):
 
     g(x1) = phi - 1 + delta V2(x1): he takes max(r1, x1) now iff it is >= g (tie rule 4).
     """
-    return np.asarray(phi) - 1.0 + np.asarray(delta) * period2_values(x1, phi, c)[..., 0]
+    return np.asarray(phi) - 1.0 + np.asarray(delta) * period2_values(x1, phi, c, quantities=slice(0, 1))[..., 0]
