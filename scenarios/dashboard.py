@@ -37,11 +37,20 @@ from scenarios.scenario import Scenario, bundled_scenarios, load_scenario
 ENV_SCENARIO = "ALLIANCES_DASHBOARD_SCENARIO"
 DEFAULT_SCENARIO = "baseline"
 
-#: The outsider models the dashboard offers. The population model draws ad hoc
-#: partners' offers U[0, 1] (the paper's outsiders); this select is the hook for
-#: a strategic-outsider extension: add its name here and build it in
-#: ``DashboardModel`` when the model supports it.
-OUTSIDER_MODELS = {"uniform": "U[0, 1] offers (the paper's)"}
+#: The outsider models the dashboard offers: the paper's U[0, 1] offers, and the
+#: scenario's own ``[outsiders]`` model (another offer distribution, or strategic
+#: outsiders) when it has one, named by its solver's description.
+UNIFORM_OUTSIDERS = "uniform: U[0, 1] offers (the paper's)"
+OUTSIDER_MODELS = {"uniform": UNIFORM_OUTSIDERS}
+
+
+def outsider_choices(sc: Scenario) -> dict[str, dict]:
+    """label -> the scenario's ``outsiders`` spec, for the outsider-model select."""
+    choices = {UNIFORM_OUTSIDERS: {"model": "uniform"}}
+    spec = getattr(sc, "outsiders", {"model": "uniform"})
+    if spec.get("model", "uniform") != "uniform":
+        choices[sc.solver().describe()] = spec
+    return choices
 
 C_DISTS = ("constant", "uniform", "evenly", "beta", "groups")
 C_REGIME = 1.0 / 32.0  # Prop. 1 holds for c >= 1/32
@@ -93,7 +102,7 @@ def scenario_settings(sc: Scenario) -> dict:
         "investment": sc.investment_rule,
         "invest_step": float(inv.get("step", 0.0025)),
         "invest_cap": float(inv.get("cap", 0.05)),
-        "outsiders": "uniform",
+        "outsiders": list(outsider_choices(sc))[-1],
     }
 
 
@@ -143,8 +152,10 @@ def build_scenario(scenario: str = DEFAULT_SCENARIO, **overrides) -> Scenario:
     if unknown:
         raise ValueError(f"unknown dashboard setting(s): {', '.join(sorted(unknown))}")
     s.update({k: v for k, v in overrides.items() if v is not None})
-    if s["outsiders"] not in OUTSIDER_MODELS:
-        raise ValueError(f"outsiders: must be one of {', '.join(OUTSIDER_MODELS)}, got {s['outsiders']!r}")
+    outsiders = outsider_choices(sc)
+    outsiders["uniform"] = outsiders[UNIFORM_OUTSIDERS]
+    if s["outsiders"] not in outsiders:
+        raise ValueError(f"outsiders: must be one of {', '.join(outsiders)}, got {s['outsiders']!r}")
     seed = s["seed"]
     if isinstance(seed, str):
         seed = int(seed.strip()) if seed.strip() else sc.seed
@@ -171,6 +182,7 @@ def build_scenario(scenario: str = DEFAULT_SCENARIO, **overrides) -> Scenario:
         investment_rule=rule,
         investment_params=params,
         record_events=False,
+        **({"outsiders": outsiders[s["outsiders"]]} if hasattr(sc, "outsiders") else {}),
     )
 
 
@@ -216,9 +228,13 @@ class DashboardModel(AllianceModel):
             investment=make_rule(sc.investment_rule, **sc.investment_params),
             record_events=False,
             rng=sc.seed,
+            solver=sc.solver() if hasattr(sc, "solver") else None,
         )
+        if hasattr(sc, "attach_outsiders"):
+            sc.attach_outsiders(self)  # strategic outsiders' offers hook
         self.alliance_scenario = sc  # (not `scenario`: Mesa >= 3.5 models have a `scenario` property)
-        self.outsiders = outsiders or "uniform"
+        self.outsiders = getattr(sc, "outsiders", {"model": "uniform"})
+        self.uniform_outsiders = self.outsiders.get("model", "uniform") == "uniform"
         # the range of c the views show: the starting levels and what investment can reach
         c_max = float(self.c_start.max()) if self.n_proteges else 0.0
         if "cap" in sc.investment_params:
@@ -263,7 +279,13 @@ class DashboardModel(AllianceModel):
         self.last_moves = [(int(self.net_proteges[i]), int(before[i]), int(after[i])) for i in moved]
 
     def analytic_curve(self, points: int = 121) -> tuple[np.ndarray, np.ndarray]:
-        """analytic's p_breakup on a grid of c over the viewed range (averaged over phi's range)."""
+        """analytic's p_breakup on a grid of c over the viewed range (averaged over phi's range).
+
+        Only for the paper's U[0, 1] outsiders (empty otherwise: the other solvers
+        take seconds to minutes for a curve).
+        """
+        if not self.uniform_outsiders:
+            return np.array([]), np.array([])
         if self._analytic_curve is None:
             from scenarios.plots import analytic_breakup_curve
 
@@ -310,5 +332,5 @@ def model_params(scenario: str = DEFAULT_SCENARIO) -> dict:
         "invest_step": _slider("SliderFloat", "accumulate: step per round acted", s["invest_step"], 0.0, 0.02, 0.0005),
         "invest_cap": _slider("SliderFloat", "accumulate: cap", s["invest_cap"], 0.0, 0.3, 0.005),
         "outsiders": {"type": "Select", "label": "Outsider model", "value": s["outsiders"],
-                      "values": list(OUTSIDER_MODELS)},
+                      "values": list(outsider_choices(load_scenario(scenario)))},
     }

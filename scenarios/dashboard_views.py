@@ -118,7 +118,11 @@ def breakup_figure(model: DashboardModel) -> Figure:
     fig, ax = _figure()
     with matplotlib.rc_context(RC):
         grid, curve = model.analytic_curve()
-        ax.plot(grid, curve, color="k", lw=1.8, label="analytic p_breakup", zorder=3)
+        if curve.size:
+            ax.plot(grid, curve, color="k", lw=1.8, label="analytic p_breakup", zorder=3)
+        else:
+            ax.text(0.98, 0.6, "analytic curve: U[0, 1] outsiders only", transform=ax.transAxes,
+                    ha="right", color=GREY, fontsize=9)
         mid, rate, half, n = model.breakup_bands()
         if mid.size:
             ax.errorbar(mid, rate, yerr=half, fmt="o", ms=4.5, color=ORANGE, ecolor=ORANGE, alpha=0.9,
@@ -288,10 +292,18 @@ def _fmt(v, digits=4):
     return f"{v:.{digits}f}"
 
 
-def equilibrium_markdown(phi: float, c: float, delta: float) -> str:
-    import analytic
+def equilibrium_markdown(phi: float, c: float, delta: float, solver=None) -> str:
+    """The equilibrium's thresholds, offer and outcome probabilities (``solver``: default ``analytic``)."""
+    if solver is None:
+        import analytic as solver
 
-    eq = analytic.solve(phi=phi, c=c, delta=delta)
+    e = solver.solve(phi=phi, c=c, delta=delta)
+
+    class _Eq:  # other outsider models' equilibria lack some of the paper's fields
+        def __getattr__(self, name):
+            return getattr(e, name, float("nan"))
+
+    eq = _Eq()
     rows = [
         ("r* (eq. 3): protégé's period-2 search threshold", eq.r_star),
         ("r̃ (eq. 5; only when c < 1/32)", eq.r_tilde),
@@ -304,8 +316,8 @@ def equilibrium_markdown(phi: float, c: float, delta: float) -> str:
         ("E[patron's contribution], when the alliance acts", eq.expected_contribution),
         ("  above the minimum phi - 1", eq.contribution_excess),
         ("payoffs: patron / protégé", f"{_fmt(eq.u_patron, 3)} / {_fmt(eq.u_protege, 3)}"),
-        ("regime", "Prop. 1 (c ≥ 1/32)" if eq.regime == "prop1" else "Prop. 2 (c < 1/32)"),
-        ("paper's assumptions hold", "yes" if eq.paper_assumptions_hold else "no"),
+        ("regime", {"prop1": "Prop. 1 (c ≥ 1/32)", "prop2": "Prop. 2 (c < 1/32)"}.get(eq.regime, "–")),
+        ("paper's assumptions hold", {True: "yes", False: "no"}.get(eq.paper_assumptions_hold, "–")),
     ]
     lines = [f"**phi = {phi:.3f}, c = {c:.4f}, delta = {delta:.3f}**", "", "| | |", "|---|---|"]
     lines += [f"| {k} | {_fmt(v)} |" for k, v in rows]
@@ -314,13 +326,12 @@ def equilibrium_markdown(phi: float, c: float, delta: float) -> str:
 
 def model_summary(model: DashboardModel) -> str:
     """One line with what the running model was built with (Mesa's sliders do not show their values)."""
-    from scenarios.dashboard import OUTSIDER_MODELS
-
     sc = model.alliance_scenario
     inv = model.investment.describe()
+    outsiders = "U[0, 1] offers (the paper's)" if model.uniform_outsiders else model.solver.describe()
     return (f"{sc.n_proteges:,} protégés, {sc.n_patrons:,} patrons, {sc.n_ad_hoc:,} ad hoc partners; "
             f"{sc.search_cost.describe()}; {sc.phi.describe()}; delta = {sc.delta:g}; investment {inv}; "
-            f"outsiders: {OUTSIDER_MODELS.get(model.outsiders, model.outsiders)}; seed {sc.seed}")
+            f"outsiders: {outsiders}; seed {sc.seed}")
 
 
 @solara.component
@@ -333,10 +344,14 @@ def AnalyticPanel(model: DashboardModel):
         solara.Text(f"Rounds played: {model.steps}", classes=["alliances-rounds"],
                     style={"font-weight": "bold"})
         solara.Markdown(f"**Model now:** {model_summary(model)}", style={"font-size": "0.9em"})
-        solara.Markdown("### Analytic equilibrium")
+        solara.Markdown("### Analytic equilibrium" if model.uniform_outsiders
+                        else "### Equilibrium with these outsiders")
         solara.SliderFloat("c for this panel", value=c, on_value=set_c, min=0.0,
                            max=max(0.1, model.c_view_max), step=0.0005, thumb_label=False)
-        solara.Markdown(equilibrium_markdown(model.phi_center, float(c), model.delta))
+        solver = None if model.uniform_outsiders else model.solver
+        text = solara.use_memo(lambda: equilibrium_markdown(model.phi_center, float(c), model.delta, solver),
+                               [id(model), float(c)])
+        solara.Markdown(text)
         if not model.phi_process.constant:
             solara.Text("phi varies from round to round; the panel uses the middle of its range.",
                         style={"font-size": "0.85em", "color": GREY})

@@ -63,7 +63,7 @@ def test_controls_match_the_model_and_override_it(small_scenario):
     sig = inspect.signature(DashboardModel.__init__).parameters
     assert set(params) <= set(sig)
     assert params["n_proteges"]["value"] == 300 and params["c_dist"]["value"] == "uniform"
-    assert params["outsiders"]["values"] == list(OUTSIDER_MODELS)
+    assert params["outsiders"]["values"] == [OUTSIDER_MODELS["uniform"]]
     sc = build_scenario(small_scenario, n_proteges=120, c_dist="constant", c_low=0.04, phi=1.3,
                         phi_spread=0.1, delta=0.9, investment="accumulate", invest_step=0.001,
                         invest_cap=0.08, seed="5")
@@ -200,7 +200,8 @@ def test_network_sample_places_each_protege_at_its_current_patron(small_scenario
         assert new >= m.n_patrons and m.patron_of[q] == new != old
 
 
-@pytest.mark.parametrize("name", ["baseline", "institutional_ratchet", "search_cost_gradient", "volatile_costs"])
+@pytest.mark.parametrize("name", ["baseline", "institutional_ratchet", "search_cost_gradient", "volatile_costs",
+                                  "outside_offers_beta"])
 def test_every_view_draws_every_bundled_scenario(name):
     from scenarios import dashboard_views as dv
 
@@ -216,3 +217,19 @@ def test_every_view_draws_every_bundled_scenario(name):
     md = dv.equilibrium_markdown(m.phi_center, float(np.median(m.c)), m.delta)
     assert "P(breakup)" in md and "regime" in md
     assert f"{400:,} protégés" in dv.model_summary(m)
+
+
+def test_outsider_model_select_offers_the_papers_and_the_scenarios():
+    import analytic
+    from scenarios.dashboard import UNIFORM_OUTSIDERS
+
+    values = model_params("strategic_outsiders")["outsiders"]
+    assert values["values"][0] == UNIFORM_OUTSIDERS and len(values["values"]) == 2
+    assert values["value"] == values["values"][1] and "strategic" in values["value"]
+    sc = build_scenario("strategic_outsiders", outsiders=UNIFORM_OUTSIDERS)
+    assert sc.outsiders == {"model": "uniform"}
+    assert build_scenario("strategic_outsiders").outsiders["model"] == "strategic"
+    m = DashboardModel(base_scenario="outside_offers_beta")
+    assert m.solver is not analytic and not m.uniform_outsiders and m.analytic_curve()[1].size == 0
+    m = DashboardModel(base_scenario="outside_offers_beta", outsiders="uniform")
+    assert m.solver is analytic and m.uniform_outsiders
