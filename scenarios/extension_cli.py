@@ -92,6 +92,40 @@ def footnote13(df: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _switch_job(args):
+    name, params, phi, delta, lo, hi, iters = args
+    from analytic.general import solver_for
+
+    solver = solver_for(name, **params)
+    for _ in range(iters):  # first move 'search' at lo, 'accept' at hi
+        mid = 0.5 * (lo + hi)
+        if solver.solve(phi, mid, delta).first_move == "accept":
+            hi = mid
+        else:
+            lo = mid
+    return hi
+
+
+def refine_switch(dists, df: pd.DataFrame, phi, delta, iters=22, workers=1) -> dict:
+    """c at which the patron switches to the offer accepted at once, by bisection between
+    the grid points around it (22 halvings of the grid step), per distribution label."""
+    jobs, labels = [], []
+    for spec, (label, g) in zip(dists, df.groupby("dist", sort=False)):
+        g = g.sort_values("c")
+        mv = g["first_move"].to_numpy()
+        i = np.flatnonzero((mv[:-1] != "accept") & (mv[1:] == "accept"))
+        if i.size:
+            name, params = parse_dist(spec)
+            jobs.append((name, params, phi, delta, float(g["c"].iloc[i[-1]]), float(g["c"].iloc[i[-1] + 1]), iters))
+            labels.append(label)
+    if workers > 1 and len(jobs) > 1:
+        with ProcessPoolExecutor(max_workers=int(workers)) as ex:
+            found = list(ex.map(_switch_job, jobs))
+    else:
+        found = [_switch_job(j) for j in jobs]
+    return dict(zip(labels, found))
+
+
 def plot_offers(df: pd.DataFrame, path: Path, phi: float, delta: float) -> Path:
     import matplotlib
 
@@ -134,6 +168,8 @@ def run_offers(args: argparse.Namespace) -> int:
     out.mkdir(parents=True, exist_ok=True)
     df.to_csv(out / "offers.csv", index=False)
     summary = footnote13(df)
+    switch = refine_switch(dists, df, args.phi, args.delta, workers=args.workers)
+    summary.insert(2, "c_switch_exact", summary["dist"].map(switch))
     summary.to_csv(out / "offers_summary.csv", index=False)
     if not args.no_plot:
         plot_offers(df, out / "offers.png", args.phi, args.delta)

@@ -129,3 +129,14 @@ def test_extension_outsiders_cli(tmp_path):
     one = df[df["outsiders"] == "1 strategic outsider"]
     assert (one["first_move"] == "accept").all() and np.allclose(one["r1"], 0.1)
     assert np.allclose(one["u_protege"], 0.0, atol=1e-9)
+
+
+def test_switch_cost_is_one_32nd_for_uniform_offers():
+    """The paper's c* = 1/32 (phi = 1.1, delta = .99) found by the extension's bisection."""
+    import pandas as pd
+
+    from scenarios.extension_cli import offers_data, refine_switch
+
+    df = offers_data(["uniform"], c_max=0.04, points=3)  # c = 0, 0.02 (search), 0.04 (accept)
+    found = refine_switch(["uniform"], df, 1.1, 0.99, iters=14)
+    assert abs(found["uniform"] - 1 / 32) <= 0.02 / 2**14
