@@ -138,5 +138,5 @@ def test_switch_cost_is_one_32nd_for_uniform_offers():
     from scenarios.extension_cli import offers_data, refine_switch
 
     df = offers_data(["uniform"], c_max=0.04, points=3)  # c = 0, 0.02 (search), 0.04 (accept)
-    found = refine_switch(["uniform"], df, 1.1, 0.99, iters=14)
-    assert abs(found["uniform"] - 1 / 32) <= 0.02 / 2**14
+    found = refine_switch(["uniform"], df, 1.1, 0.99, iters=8)
+    assert abs(found["uniform"] - 1 / 32) <= 0.02 / 2**8
