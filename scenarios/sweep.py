@@ -370,6 +370,17 @@ def _save_result(run: RunSpec, res: dict, runs_dir: Path) -> None:
     _commit_dir(runs_dir, run.run_id, write)
 
 
+def _recorded_error(run: RunSpec, runs_dir: Path) -> str | None:
+    """The error a previous attempt at this run recorded, if any."""
+    try:
+        e = json.loads((runs_dir / run.run_id / ERROR).read_text())
+    except (OSError, ValueError):
+        return None
+    if isinstance(e, dict) and e.get("spec_hash") == run.spec_hash:
+        return str(e.get("error"))
+    return None
+
+
 # ------------------------------------------------------------------ summary
 def summary_frame(plan: SweepPlan, out: Path):
     """One row per planned run: run, point, replication, seed, parameters, status, error, measures."""
@@ -386,13 +397,8 @@ def summary_frame(plan: SweepPlan, out: Path):
         if done is not None:
             status = "done"
         else:
-            status = "missing"
-            try:
-                e = json.loads((runs_dir / r.run_id / ERROR).read_text())
-                if e.get("spec_hash") == r.spec_hash:
-                    status, err = "error", e.get("error")
-            except (OSError, ValueError):
-                pass
+            err = _recorded_error(r, runs_dir)
+            status = "missing" if err is None else "error"
         row["status"] = status
         row["error"] = err
         m = (done or {}).get("measures", {})
@@ -477,14 +483,18 @@ def run_sweep(plan: SweepPlan, out: str | Path, workers: int = 2, dask: str | No
                 status[r.run_id] = "done"
             else:
                 todo.append(r)
+                err = _recorded_error(r, runs_dir)
+                if err is not None:  # shown as such until the retry below succeeds
+                    status[r.run_id], errors[r.run_id] = "error", err
         if only is not None:
             keep = set(only)
             todo = [r for r in todo if r.run_id in keep]
         if not existing or todo:
             _write_json(out / MANIFEST, _manifest(plan, status, errors))
-        report = SweepReport(out=out, planned=len(plan.runs), already_done=len(status))
+        n_done = sum(v == "done" for v in status.values())
+        report = SweepReport(out=out, planned=len(plan.runs), already_done=n_done)
         by_id = {r.run_id: r for r in plan.runs}
-        bar = tqdm(total=len(plan.runs), initial=len(status), desc=f"sweep {plan.name}", unit="run",
+        bar = tqdm(total=len(plan.runs), initial=n_done, desc=f"sweep {plan.name}", unit="run",
                    disable=None if progress else True)
         last_manifest = [time.monotonic()]
 

@@ -39,8 +39,9 @@ def _sweep(args: argparse.Namespace) -> int:
     if workers < 1:
         raise ValueError(f"--workers: must be an integer >= 1, got {workers}")
     plan = load_plan(args.scenario)
-    print(f"sweep {plan.name} ({plan.path}): {len(plan.runs)} runs"
-          f" ({len(plan.runs) // plan.replications} points x {plan.replications} replications)"
+    n, points, reps = len(plan.runs), len(plan.runs) // plan.replications, plan.replications
+    print(f"sweep {plan.name} ({plan.path}): {n} run{'s' * (n != 1)}"
+          f" ({points} point{'s' * (points != 1)} x {reps} replication{'s' * (reps != 1)})"
           f" on {'Dask ' + args.dask if args.dask else f'{workers} local worker processes'}", flush=True)
     try:
         report = run_sweep(plan, args.out, workers=workers, dask=args.dask, progress=True,
