@@ -205,7 +205,7 @@ def test_network_sample_places_each_protege_at_its_current_patron(small_scenario
 def test_every_view_draws_every_bundled_scenario(name):
     from scenarios import dashboard_views as dv
 
-    m = DashboardModel(base_scenario=name, n_proteges=400)
+    m = DashboardModel(base_scenario=name, n_proteges=150)
     figs = [f(m) for f in (dv.churn_figure, dv.c_distribution_figure, dv.breakup_figure, dv.burden_figure,
                            dv.network_figure)]  # before the first round
     m.step()
@@ -216,7 +216,7 @@ def test_every_view_draws_every_bundled_scenario(name):
         fig.canvas.draw()
     md = dv.equilibrium_markdown(m.phi_center, float(np.median(m.c)), m.delta)
     assert "P(breakup)" in md and "regime" in md
-    assert f"{400:,} protégés" in dv.model_summary(m)
+    assert "150 protégés" in dv.model_summary(m)
 
 
 def test_outsider_model_select_offers_the_papers_and_the_scenarios():
