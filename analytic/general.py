@@ -101,7 +101,27 @@ def _gl_nodes(lo, hi, rule):
     return lo + half * (t + 1.0), half * w
 
 
-class GeneralSolver:
+class Period2Profile:
+    """Period-2 strategy functions with analytic's signatures, from a solver's `period2(x1, phi, c)`
+    (a dict with r2 and V2) and `search_threshold(c)` (r*: he searches again below it)."""
+
+    def search_threshold(self, c):
+        return self.r_star(c)
+
+    def patron_offer_period2(self, x1, phi, c, delta=1.0):
+        """Patron's period-2 offer r2 given the standing outside offer x1 (0 without a first search)."""
+        return self.period2(x1, phi, c)["r2"]
+
+    def protege_searches_period2(self, s_bar, c):
+        """Protégé searches in period 2 iff s_bar = max(x1, r2, phi - 1) < r*."""
+        return np.asarray(s_bar) < self.search_threshold(c)
+
+    def protege_reservation_period1(self, x1, phi, c, delta):
+        """g(x1) = phi - 1 + delta V2(x1): after drawing x1 he takes max(r1, x1) now iff it is >= g."""
+        return np.asarray(phi, dtype=float) - 1.0 + np.asarray(delta, dtype=float) * self.period2(x1, phi, c)["V2"]
+
+
+class GeneralSolver(Period2Profile):
     """Backward induction of the alliance game for outside offers x ~ F (a frozen scipy.stats
     distribution with support in [0, 1]); also the strategy object `agents.game.play_round`
     takes as ``solver=`` (it maps the model's uniforms to offers with `outside_offer`)."""
@@ -230,7 +250,7 @@ class GeneralSolver:
         return np.where(never, np.nan, lo)
 
     # ------------------------------------------------------------ period-2 play
-    def _r_star_of(self, c):
+    def search_threshold(self, c):
         """r*(c) computed once per distinct c."""
         c = np.asarray(c, dtype=float)
         if c.ndim == 0 or c.size == 1:
@@ -243,7 +263,7 @@ class GeneralSolver:
         x1, phi, c = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (x1, phi, c)))
         a = phi - 1.0
         m = np.maximum(x1, a)
-        rs = self._r_star_of(c) if rs is None else rs
+        rs = self.search_threshold(c) if rs is None else rs
         r_l, v_l = self.lottery_offer(m)
         lottery = (v_l > 1.0 - rs) & (m < rs)
         r2 = np.where(lottery, r_l, np.maximum(rs, m))
@@ -251,19 +271,6 @@ class GeneralSolver:
         V2 = np.where(lottery, -c + r2 + self.G(r2) - a, r2 - a)
         PA = np.where(lottery, f2, 1.0)
         return dict(r2=r2, lottery=lottery, V2=V2, P2=(1.0 - r2) * PA, PA=PA, C=r2 * PA)
-
-    # the strategy profile, with analytic's signatures
-    def patron_offer_period2(self, x1, phi, c, delta=1.0):
-        """Patron's period-2 offer r2 given the standing outside offer x1 (0 without a first search)."""
-        return self.period2(x1, phi, c)["r2"]
-
-    def protege_searches_period2(self, s_bar, c):
-        """Protégé searches in period 2 iff s_bar = max(x1, r2, phi - 1) < r*."""
-        return np.asarray(s_bar) < self._r_star_of(c)
-
-    def protege_reservation_period1(self, x1, phi, c, delta):
-        """g(x1) = phi - 1 + delta V2(x1): after drawing x1 he takes max(r1, x1) now iff it is >= g."""
-        return np.asarray(phi, dtype=float) - 1.0 + np.asarray(delta, dtype=float) * self.period2(x1, phi, c)["V2"]
 
     def protege_first_move(self, r1, phi, c, delta):
         """Protégé's first move ('accept' | 'search' | 'delay') against any first offer r1."""

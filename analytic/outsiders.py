@@ -51,6 +51,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from analytic.general import Period2Profile
 from analytic.params import validate, validate_scalar
 
 TIE_TOLERANCE = 1e-12
@@ -84,7 +85,7 @@ class OutsiderEquilibrium:
 OUTSIDER_FIELDS = tuple(f.name for f in fields(OutsiderEquilibrium))
 
 
-class StrategicOutsiders:
+class StrategicOutsiders(Period2Profile):
     """k strategic outsiders per search with valuations ~ H; the strategy object for the agents."""
 
     def __init__(self, k: int = 1, valuations=None, label: str | None = None):
@@ -159,15 +160,6 @@ class StrategicOutsiders:
         V2 = np.where(lottery, -c + r2 + self.G(r2) - a, r2 - a)
         PA = np.where(lottery, keep, 1.0)
         return dict(r2=r2, lottery=lottery, V2=V2, P2=(1.0 - r2) * PA, PA=PA, C=r2 * PA)
-
-    def patron_offer_period2(self, x1, phi, c, delta=1.0):
-        return self.period2(x1, phi, c)["r2"]
-
-    def protege_searches_period2(self, s_bar, c):
-        return np.asarray(s_bar) < self.r_star(c)
-
-    def protege_reservation_period1(self, x1, phi, c, delta):
-        return np.asarray(phi, dtype=float) - 1.0 + np.asarray(delta, dtype=float) * self.period2(x1, phi, c)["V2"]
 
     # ---------------------------------------------------------------- period 1
     def reserve(self, r1, phi, c, delta):
