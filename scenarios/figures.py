@@ -120,6 +120,14 @@ def _draw_curve(sns, ax, df: pd.DataFrame, y: str, label: str) -> None:
                      label=label if i == 0 else None)
 
 
+def _save(plt, fig, path: str | Path) -> Path:
+    fig.tight_layout()
+    path = Path(path)
+    fig.savefig(path, dpi=150)
+    plt.close(fig)
+    return path
+
+
 def plot_figure3(df: pd.DataFrame, path: str | Path) -> Path:
     """Draw Figure 3 from ``figure3_data``'s frame to a PNG at ``path``."""
     plt, sns = _pyplot()
@@ -137,11 +145,7 @@ def plot_figure3(df: pd.DataFrame, path: str | Path) -> Path:
     ax.set_title("Figure 3: probability that the alliance acts against the search cost\n"
                  f"$\\phi$ = {phi:g}, $\\delta$ = {delta:g}")
     ax.legend(loc="best")
-    fig.tight_layout()
-    path = Path(path)
-    fig.savefig(path, dpi=150)
-    plt.close(fig)
-    return path
+    return _save(plt, fig, path)
 
 
 def plot_figure4(df: pd.DataFrame, path: str | Path) -> Path:
@@ -163,11 +167,7 @@ def plot_figure4(df: pd.DataFrame, path: str | Path) -> Path:
     ax.set_title("Figure 4: protégé's (player 2's) expected utility against the search cost\n"
                  f"$\\phi$ = {phi:g}, $\\delta$ = {delta:g}")
     ax.legend(loc="best")
-    fig.tight_layout()
-    path = Path(path)
-    fig.savefig(path, dpi=150)
-    plt.close(fig)
-    return path
+    return _save(plt, fig, path)
 
 
 FIGURES = {3: (figure3_data, plot_figure3), 4: (figure4_data, plot_figure4)}
