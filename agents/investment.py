@@ -33,11 +33,16 @@ def make_rule(name: str, **params) -> "InvestmentRule":
     if name not in INVESTMENT_RULES:
         raise ValueError(f"investment.rule: unknown rule {name!r}; allowed: {sorted(INVESTMENT_RULES)}")
     cls = INVESTMENT_RULES[name]
-    unknown = sorted(set(params) - set(cls.PARAMS))
+    unknown = sorted(set(params) - set(cls.PARAMS) - set(cls.CHOICES))
     if unknown:
-        allowed = sorted(cls.PARAMS) or "no parameters"
+        allowed = sorted(set(cls.PARAMS) | set(cls.CHOICES)) or "no parameters"
         raise ValueError(f"investment.{unknown[0]}: unknown parameter for rule {name!r}; allowed: {allowed}")
     values = {}
+    for key, options in cls.CHOICES.items():
+        v = params.get(key, options[0])
+        if v not in options:
+            raise ValueError(f"investment.{key}: must be one of {', '.join(options)}, got {v!r}")
+        values[key] = v
     for key, (lo, hi, default) in cls.PARAMS.items():
         v = params.get(key, default)
         if v is None:
@@ -46,7 +51,9 @@ def make_rule(name: str, **params) -> "InvestmentRule":
             raise ValueError(f"investment.{key}: must be a number in [{lo}, {hi}], got {v!r}")
         if not lo <= float(v) <= hi:
             raise ValueError(f"investment.{key}: must be in [{lo}, {hi}], got {v!r}")
-        values[key] = float(v)
+        if key in cls.INTEGERS and float(v) != int(v):
+            raise ValueError(f"investment.{key}: must be an integer in [{lo}, {hi}], got {v!r}")
+        values[key] = int(v) if key in cls.INTEGERS else float(v)
     return cls(**values)
 
 
@@ -55,6 +62,10 @@ class InvestmentRule:
 
     name = "base"
     PARAMS: dict[str, tuple[float, float, float | None]] = {}
+    #: string parameters: name -> allowed values (the first is the default)
+    CHOICES: dict[str, tuple[str, ...]] = {}
+    #: names in PARAMS that must be whole numbers
+    INTEGERS: frozenset[str] = frozenset()
 
     def __init__(self, **params):
         self.params = dict(params)
@@ -68,8 +79,12 @@ class InvestmentRule:
         """
         raise NotImplementedError
 
+    def initial_c(self, c_start: np.ndarray, model) -> np.ndarray:
+        """The search cost a new alliance starts at (default: the scenario's draw ``c_start``)."""
+        return c_start
+
     def describe(self) -> str:
-        args = ", ".join(f"{k}={v:g}" for k, v in self.params.items())
+        args = ", ".join(f"{k}={v}" if isinstance(v, str) else f"{k}={v:g}" for k, v in self.params.items())
         return f"{self.name}({args})" if args else self.name
 
 
@@ -93,3 +108,81 @@ class Accumulate(InvestmentRule):
         step, cap = self.params["step"], self.params["cap"]
         grow = acted & (c < cap)
         return np.where(grow, np.minimum(c + step, cap), c)
+
+
+def phi_prior_mean(process) -> float:
+    """The mean of a scenario's phi process (the prior belief before any round is seen)."""
+    if process.kind == "constant":
+        return float(process.value)
+    if process.kind == "uniform":
+        return 0.5 * (process.low + process.high)
+    return process.low + (process.high - process.low) * process.a / (process.a + process.b)
+
+
+@register_rule("choose")
+class ChooseIntegration(InvestmentRule):
+    """Extension 2: the alliance's members choose c in [c_low, c_high] from the phi they have seen.
+
+    ``chooser`` is 'protege', 'patron' or 'joint' (Nash product); see
+    :mod:`analytic.integration`. A new alliance starts at the c chosen for the prior
+    (the phi process's mean); every ``every`` rounds of its life it re-chooses from the
+    phi of its last ``memory`` rounds (fewer if it is younger), equally weighted. Needs phi
+    constant or drawn once per round (then every alliance of the same age shares a belief):
+    choices are made once per distinct belief, vectorized, and cached.
+    """
+
+    CHOICES = {"chooser": ("protege", "patron", "joint")}
+    PARAMS = {
+        "c_low": (0.0, 0.5, 0.0),
+        "c_high": (0.0, 0.5, 0.1),
+        "memory": (1, 10000, 10),
+        "every": (1, 10000, 1),
+        "grid": (11, 20001, 2001),
+    }
+    INTEGERS = frozenset({"memory", "every", "grid"})
+    _CACHE_MAX = 100_000
+
+    def __init__(self, **params):
+        super().__init__(**params)
+        if self.params["c_high"] < self.params["c_low"]:
+            raise ValueError(f"investment.c_high: must be >= c_low ({self.params['c_low']:g}),"
+                             f" got {self.params['c_high']!r}")
+        self.history: list[float] = []  # phi of each round played so far
+        self._cache: dict[tuple, float] = {}
+
+    def choose(self, beliefs: list[tuple[float, ...]], delta: float) -> np.ndarray:
+        """The chosen c for each belief (a tuple of phi values, equally weighted)."""
+        from analytic.integration import choose_many
+
+        keys = [(tuple(sorted(b)), float(delta)) for b in beliefs]
+        missing = list(dict.fromkeys(k for k in keys if k not in self._cache))
+        if missing:
+            if len(self._cache) > self._CACHE_MAX:
+                self._cache.clear()
+            p = self.params
+            cs = choose_many([(np.array(k[0]), None) for k in missing], delta, p["chooser"],
+                             p["c_low"], p["c_high"], p["grid"])[0]
+            self._cache.update(zip(missing, cs.tolist()))
+        return np.array([self._cache[k] for k in keys], dtype=float)
+
+    def initial_c(self, c_start, model):
+        proc = model.phi_process
+        if proc.kind != "constant" and proc.per != "round":
+            raise ValueError("investment.rule: 'choose' needs game.phi constant or drawn per round"
+                             " (per = 'round'), got per = 'alliance'")
+        self.history = []
+        c0 = self.choose([(phi_prior_mean(proc),)], model.delta)[0]
+        return np.full(np.shape(c_start), c0)
+
+    def update(self, c, acted, model):
+        self.history.append(float(model.eq_phi[0]))  # this round's phi (the same for all)
+        age = model.steps - model.spell_start + 1    # rounds played in this alliance
+        due = np.flatnonzero(age % self.params["every"] == 0)
+        if due.size == 0:
+            return c
+        seen = np.minimum(np.minimum(age[due], self.params["memory"]), len(self.history))
+        lengths = np.unique(seen)
+        chosen = self.choose([tuple(self.history[-L:]) for L in lengths.tolist()], model.delta)
+        new = np.array(c, dtype=float, copy=True)
+        new[due] = chosen[np.searchsorted(lengths, seen)]
+        return new

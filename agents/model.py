@@ -131,6 +131,7 @@ class AllianceModel(Model):
 
         # Alliance state, one entry per protégé.
         self.c_start = np.asarray(self.c_dist.draw(n, self.rng), dtype=float)
+        self.c_start = np.asarray(self.investment.initial_c(self.c_start, self), dtype=float)
         self.c = self.c_start.copy()
         self.patron_of = self.rng.permutation(np.arange(n) % self.n_patrons).astype(np.int64)
         self.spell_id = np.arange(n, dtype=np.int64)
