@@ -318,6 +318,10 @@ def parse_scenario(data: dict, path: str, default_name: str = "scenario") -> Sce
         make_rule(rule, **params)
     except ValueError as e:
         raise ValueError(f"{path}: {e}") from None
+    if rule == "choose" and not phi.constant and phi.per != "round":
+        # extension 2: beliefs are built from the phi every alliance saw; one draw a round
+        _fail(path, "investment.rule", "'choose' needs game.phi constant or drawn per round (per = 'round'),"
+              " got per = 'alliance'")
 
     outsiders = _outsiders(path, data.get("outsiders", {}))
 
