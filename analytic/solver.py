@@ -82,6 +82,11 @@ class Equilibrium:
 EQUILIBRIUM_FIELDS = tuple(f.name for f in fields(Equilibrium))
 
 
+def _poly_at(coef, x):
+    """Value at x of the quadratic with coefficients coef[..., 0:3] (constant term first)."""
+    return coef[..., 0] + coef[..., 1] * x + coef[..., 2] * x**2
+
+
 class _Game:
     """Period-2 play and the protégé's reservation, as polynomials on the pieces of [0, 1]."""
 
@@ -112,8 +117,7 @@ class _Game:
         self.h_end = self._hold_out_end()
 
     def _g_at(self, x):
-        g = self.g
-        return g[..., 0] + g[..., 1] * x + g[..., 2] * x**2
+        return _poly_at(self.g, x)
 
     def _hold_out_end(self):
         """End e of H on each piece: x1 - g(x1) is nondecreasing there, so H is [lo, e)."""
@@ -130,8 +134,7 @@ class _Game:
         r1 = r1[..., None]
         lo, hi = self.lo[:, None, :], self.hi[:, None, :]
         g = self.g[:, None, :, :]
-        g_lo = g[..., 0] + g[..., 1] * lo + g[..., 2] * lo**2
-        g_hi = g[..., 0] + g[..., 1] * hi + g[..., 2] * hi**2
+        g_lo, g_hi = _poly_at(g, lo), _poly_at(g, hi)
         rest = r1 - g[..., 0]
         denominator = g[..., 1] + np.sqrt(np.maximum(g[..., 1] ** 2 + 4.0 * g[..., 2] * rest, 0.0))
         with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
