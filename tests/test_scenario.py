@@ -71,7 +71,7 @@ def test_a_good_file_loads_and_runs(tmp_path):
         ('dist = "uniform"', 'dist = "gamma"', "search_cost.dist", "constant, uniform, evenly, beta, groups"),
         ("low = 0.0", "low = -0.1", "search_cost.low", "[0.0, inf]"),
         ("high = 0.05", "high = 0.05\nmode = 2", "search_cost.mode", "allowed: dist, low, high"),
-        ('rule = "none"', 'rule = "grow"', "investment.rule", "accumulate, none"),
+        ('rule = "none"', 'rule = "grow"', "investment.rule", "accumulate, choose, none"),
         ('rule = "none"', 'rule = "accumulate"\nstep = 0.01', "investment.cap", "required"),
         ('rule = "none"', 'rule = "accumulate"\nstep = 0.01\ncap = 2.0', "investment.cap", "[0.0, 0.5]"),
         ("seed = 1", "seed = 1.5", "seed", "integer >= 0"),
