@@ -162,7 +162,10 @@ def build_scenario(scenario: str = DEFAULT_SCENARIO, **overrides) -> Scenario:
     rule = s["investment"]
     if rule not in INVESTMENT_RULES:
         raise ValueError(f"investment: must be one of {', '.join(sorted(INVESTMENT_RULES))}, got {rule!r}")
-    params = {k: float(s["invest_" + k]) for k in INVESTMENT_RULES[rule].PARAMS}
+    # Sliders exist for accumulate's parameters; other parameters come from the scenario when it
+    # uses the same rule, else the rule's defaults.
+    params = dict(sc.investment_params) if rule == sc.investment_rule else {}
+    params.update({k: float(s["invest_" + k]) for k in INVESTMENT_RULES[rule].PARAMS if "invest_" + k in s})
     make_rule(rule, **params)  # checks the ranges
     c = sc.search_cost
     if (s["c_dist"], s["c_low"], s["c_high"]) != tuple(scenario_settings(sc)[k] for k in ("c_dist", "c_low", "c_high")):
