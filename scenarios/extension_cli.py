@@ -23,6 +23,19 @@ from scenarios.cli import add_param
 DEFAULT_DISTS = ("uniform", "beta:a=2,b=5", "beta:a=5,b=2", "beta:a=2,b=2")
 
 
+
+def _save(fig, path: Path) -> Path:
+    """Write a figure to PNG (temp file, then rename) and close it."""
+    import matplotlib.pyplot as plt
+
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp.png")
+    fig.savefig(tmp, dpi=110)
+    plt.close(fig)
+    tmp.replace(path)
+    return path
+
 def parse_dist(spec: str) -> tuple[str, dict]:
     """``beta:a=2,b=5`` -> ("beta", {"a": 2.0, "b": 5.0}); checked by analytic.general."""
     from analytic.general import make_distribution
@@ -151,13 +164,7 @@ def plot_offers(df: pd.DataFrame, path: Path, phi: float, delta: float) -> Path:
     axes[2].set(xlabel="search cost c", ylabel="protégé's expected payoff", title="protégé's payoff (dot: c*)")
     axes[0].legend(title="outside offers", fontsize=8)
     fig.suptitle(f"Extension 4: outside offers from other distributions (phi = {phi:g}, delta = {delta:g})")
-    fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp.png")
-    fig.savefig(tmp, dpi=110)
-    plt.close(fig)
-    tmp.replace(path)
-    return path
+    return _save(fig, path)
 
 
 def run_offers(args: argparse.Namespace) -> int:
@@ -236,13 +243,7 @@ def plot_outsiders(df: pd.DataFrame, path: Path, phi: float, delta: float) -> Pa
     axes[2].set(xlabel="search cost c", ylabel="protégé's expected payoff", title="protégé's payoff")
     axes[0].legend(fontsize=8)
     fig.suptitle(f"Extension 1: strategic outsiders vs the paper's draws (phi = {phi:g}, delta = {delta:g})")
-    fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp.png")
-    fig.savefig(tmp, dpi=110)
-    plt.close(fig)
-    tmp.replace(path)
-    return path
+    return _save(fig, path)
 
 
 def run_outsiders(args: argparse.Namespace) -> int:

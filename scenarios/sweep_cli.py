@@ -50,7 +50,7 @@ def _sweep(args: argparse.Namespace) -> int:
         print(f"alliances: error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print(f"alliances: interrupted; finished runs are kept, rerun the same command to resume",
+        print("alliances: interrupted; finished runs are kept, rerun the same command to resume",
               file=sys.stderr)
         return 130
     print("\n".join(report.lines()))
