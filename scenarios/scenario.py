@@ -369,16 +369,19 @@ def resolve(name_or_path: str) -> Path:
     )
 
 
+def read_toml(path: Path) -> dict:
+    """A TOML file's contents (ValueError with one line naming the file if it is not valid TOML)."""
+    try:
+        with open(path, "rb") as f:
+            return tomllib.load(f)
+    except tomllib.TOMLDecodeError as e:
+        raise ValueError(f"{path}: not valid TOML: {' '.join(str(e).split())}") from None
+
+
 def load_scenario(name_or_path: str) -> Scenario:
     """Read and validate a scenario by name or path (ValueError with one line if it is bad)."""
     path = resolve(name_or_path)
-    shown = str(path)
-    try:
-        with open(path, "rb") as f:
-            data = tomllib.load(f)
-    except tomllib.TOMLDecodeError as e:
-        raise ValueError(f"{shown}: not valid TOML: {e}") from None
-    return parse_scenario(data, shown, default_name=path.stem)
+    return parse_scenario(read_toml(path), str(path), default_name=path.stem)
 
 
 __all__ = ["Scenario", "load_scenario", "parse_scenario", "resolve", "bundled_scenarios", "SCENARIO_DIR"]

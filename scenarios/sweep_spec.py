@@ -36,7 +36,6 @@ import hashlib
 import itertools
 import json
 import math
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -44,7 +43,7 @@ from typing import Any
 import numpy as np
 
 from scenarios import scenario as _sc
-from scenarios.scenario import SCENARIO_DIR, Scenario, parse_scenario
+from scenarios.scenario import SCENARIO_DIR, Scenario, parse_scenario, read_toml
 
 #: where bundled sweep files live (``alliances sweep NAME`` looks here first)
 SWEEP_DIR = SCENARIO_DIR / "sweeps"
@@ -391,13 +390,7 @@ def resolve_sweep(name_or_path: str) -> Path:
 def load_plan(name_or_path: str) -> SweepPlan:
     """Read a sweep file (or plain scenario file) and expand it into a validated plan."""
     path = resolve_sweep(name_or_path)
-    shown = str(path)
-    try:
-        with open(path, "rb") as f:
-            data = tomllib.load(f)
-    except tomllib.TOMLDecodeError as e:
-        raise ValueError(f"{shown}: not valid TOML: {' '.join(str(e).split())}") from None
-    return plan_from_data(data, shown, default_name=path.stem)
+    return plan_from_data(read_toml(path), str(path), default_name=path.stem)
 
 
 __all__ = ["RunSpec", "SweepPlan", "load_plan", "plan_from_data", "resolve_sweep", "format_value",
