@@ -221,20 +221,8 @@ class DashboardModel(AllianceModel):
             c_dist=c_dist, c_low=c_low, c_high=c_high, phi=phi, phi_spread=phi_spread, delta=delta,
             investment=investment, invest_step=invest_step, invest_cap=invest_cap, outsiders=outsiders,
         )
-        super().__init__(
-            n_proteges=sc.n_proteges,
-            n_patrons=sc.n_patrons,
-            n_ad_hoc=sc.n_ad_hoc,
-            c=sc.search_cost,
-            phi=sc.phi,
-            delta=sc.delta,
-            investment=make_rule(sc.investment_rule, **sc.investment_params),
-            record_events=False,
-            rng=sc.seed,
-            solver=sc.solver() if hasattr(sc, "solver") else None,
-        )
-        if hasattr(sc, "attach_outsiders"):
-            sc.attach_outsiders(self)  # strategic outsiders' offers hook
+        super().__init__(**sc.model_kwargs(record_events=False))
+        sc.attach_outsiders(self)  # strategic outsiders' offers hook
         self.alliance_scenario = sc  # (not `scenario`: Mesa >= 3.5 models have a `scenario` property)
         self.outsiders = getattr(sc, "outsiders", {"model": "uniform"})
         self.uniform_outsiders = self.outsiders.get("model", "uniform") == "uniform"

@@ -93,11 +93,9 @@ class Scenario:
             changes[attr] = int(value)
         return replace(self, **changes)
 
-    def build_model(self, record_events: bool | None = None, rng=None):
-        """The AllianceModel for this scenario, seeded with ``self.seed`` (or ``rng``)."""
-        from agents.model import AllianceModel
-
-        model = AllianceModel(
+    def model_kwargs(self, record_events: bool | None = None, rng=None) -> dict:
+        """AllianceModel's arguments for this scenario, seeded with ``self.seed`` (or ``rng``)."""
+        return dict(
             n_proteges=self.n_proteges,
             n_patrons=self.n_patrons,
             n_ad_hoc=self.n_ad_hoc,
@@ -109,6 +107,12 @@ class Scenario:
             rng=self.seed if rng is None else rng,
             solver=self.solver(),
         )
+
+    def build_model(self, record_events: bool | None = None, rng=None):
+        """The AllianceModel for this scenario, seeded with ``self.seed`` (or ``rng``)."""
+        from agents.model import AllianceModel
+
+        model = AllianceModel(**self.model_kwargs(record_events, rng))
         self.attach_outsiders(model)
         return model
 
