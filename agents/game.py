@@ -94,15 +94,24 @@ def play_round(r1, first_move, phi, c, delta, u1, u2, solver=None) -> RoundResul
     happens. ``solver`` is the module (or strategy object) providing the
     strategy functions (default: ``analytic``); if it has ``outside_offer(u)``
     (``analytic.general.GeneralSolver``), the uniforms are mapped through it to
-    offers from its distribution first.
+    offers from its distribution first. If it has ``benefits``
+    (``analytic.bargaining.PieSolver``, extension 3: unequal benefits from the
+    good), the round is played in the ad hoc units of its strategy functions
+    (phi and the patron's offers shifted, see ``analytic.bargaining``);
+    contributions, ``r2`` and payoffs are reported as paid.
     """
     if solver is None:
         import analytic as solver
+    benefits = getattr(solver, "benefits", None)
+    b_patron, b_ally, b_ad_hoc = (1.0, 1.0, 1.0) if benefits is None else (
+        benefits.patron, benefits.protege_ally, benefits.protege_ad_hoc)
+    shift = b_ad_hoc - b_ally  # a contribution r is worth r - shift against an ad hoc offer
 
     r1 = np.asarray(r1, dtype=float)
     n = r1.shape[0]
     first_move = np.asarray(first_move)
     phi = np.broadcast_to(np.asarray(phi, dtype=float), (n,))
+    phi_play, r1 = (phi, r1) if benefits is None else (phi - b_ad_hoc + 1.0, r1 - shift)
     c = np.broadcast_to(np.asarray(c, dtype=float), (n,))
     delta = float(delta)
     u1 = np.asarray(u1, dtype=float)
@@ -132,7 +141,7 @@ def play_round(r1, first_move, phi, c, delta, u1, u2, solver=None) -> RoundResul
     searches[srch] = 1
     xs = u1[srch]
     x1[srch] = xs
-    ps, cs, rs = phi[srch], c[srch], r1[srch]
+    ps, cs, rs = phi_play[srch], c[srch], r1[srch]
     g = np.asarray(solver.protege_reservation_period1(xs, ps, cs, delta), dtype=float)
     best = np.maximum(rs, xs)
     now = best >= g
@@ -148,7 +157,7 @@ def play_round(r1, first_move, phi, c, delta, u1, u2, solver=None) -> RoundResul
     later.sort()
     if later.size:
         period[later] = 2
-        p2, c2 = phi[later], c[later]
+        p2, c2 = phi_play[later], c[later]
         xa = np.where(np.isnan(x1[later]), 0.0, x1[later])
         ra = np.asarray(solver.patron_offer_period2(xa, p2, c2, delta), dtype=float)
         r2[later] = ra
@@ -176,17 +185,20 @@ def play_round(r1, first_move, phi, c, delta, u1, u2, solver=None) -> RoundResul
         ).astype(np.int8)
 
     alliance = outcome == ALLIANCE
+    taken = np.where(alliance, taken + shift, taken)  # ad hoc units -> contributions
+    r2 = r2 + shift
     contribution = np.where(alliance, taken, np.nan)
     disc = np.where(period == 2, delta, 1.0)
     produced = outcome != NONE
     first_search = (first_move == SEARCH).astype(float)
     second_search = searches - first_search
+    benefit = np.where(alliance, b_ally, b_ad_hoc)  # the protégé's, from what he produced
     protege_payoff = (
-        np.where(produced, disc * (1.0 - phi + np.where(produced, taken, 0.0)), 0.0)
+        np.where(produced, disc * (benefit - phi + np.where(produced, taken, 0.0)), 0.0)
         - c * first_search
         - delta * c * second_search
     )
-    patron_payoff = np.where(alliance, disc * (1.0 - np.where(alliance, taken, 0.0)), 0.0)
+    patron_payoff = np.where(alliance, disc * (b_patron - np.where(alliance, taken, 0.0)), 0.0)
     return RoundResult(
         outcome=outcome,
         period=period,

@@ -25,6 +25,10 @@ The patron's payoff from a search-inducing r1 is
 
     W(r1) = (1 - r1) F(y) + delta * int_{H within (t, 1]} P2 dF.
 
+The patron's benefit from the good is 1 in the paper; ``patron_benefit=b`` replaces her
+payoffs 1 - r by b - r everywhere (extension 3, `analytic.bargaining`, solves the game
+with unequal benefits in these terms).
+
 Numerics and accuracy (measured in tests/test_general.py):
 
 * G is integrated with 8-point Gauss-Legendre on 2048 cells and interpolated by cubic
@@ -126,8 +130,10 @@ class GeneralSolver(Period2Profile):
     distribution with support in [0, 1]); also the strategy object `agents.game.play_round`
     takes as ``solver=`` (it maps the model's uniforms to offers with `outside_offer`)."""
 
-    def __init__(self, dist=None, label: str | None = None):
+    def __init__(self, dist=None, label: str | None = None, patron_benefit: float = 1.0):
         self.dist = stats.uniform(0.0, 1.0) if dist is None else dist
+        # b: what the good is worth to the patron (the paper: 1; extension 3, `analytic.bargaining`)
+        self.patron_benefit = float(patron_benefit)
         lo, hi = (float(v) for v in self.dist.support())
         if lo < 0.0 or hi > 1.0:
             raise ValueError(f"outside-offer distribution must have its support in [0, 1], got [{lo:g}, {hi:g}]")
@@ -202,9 +208,9 @@ class GeneralSolver(Period2Profile):
 
     # ------------------------------------------------------------ the period-2 lottery
     def L(self, r):
-        """Patron's period-2 payoff from an offer r that makes him search again: (1 - r) F(r)."""
+        """Patron's period-2 payoff from an offer r that makes him search again: (b - r) F(r)."""
         r = np.asarray(r, dtype=float)
-        return (1.0 - r) * self.F(r)
+        return (self.patron_benefit - r) * self.F(r)
 
     def _setup_L(self):
         grid = np.linspace(0.0, 1.0, 20001)
@@ -240,7 +246,7 @@ class GeneralSolver(Period2Profile):
     def r_tilde(self, c):
         """sup{m : max_{[m,1]} L > 1 - r*}: the patron plays the lottery iff m < r~ (nan: never)."""
         c = np.asarray(c, dtype=float)
-        sure = 1.0 - self.r_star(c)
+        sure = self.patron_benefit - self.r_star(c)
         never = self.lottery_offer(0.0)[1] <= sure
         lo, hi = np.zeros_like(c), np.ones_like(c)
         for _ in range(60):
@@ -265,12 +271,12 @@ class GeneralSolver(Period2Profile):
         m = np.maximum(x1, a)
         rs = self.search_threshold(c) if rs is None else rs
         r_l, v_l = self.lottery_offer(m)
-        lottery = (v_l > 1.0 - rs) & (m < rs)
+        lottery = (v_l > self.patron_benefit - rs) & (m < rs)
         r2 = np.where(lottery, r_l, np.maximum(rs, m))
         f2 = self.F(r2)
         V2 = np.where(lottery, -c + r2 + self.G(r2) - a, r2 - a)
         PA = np.where(lottery, f2, 1.0)
-        return dict(r2=r2, lottery=lottery, V2=V2, P2=(1.0 - r2) * PA, PA=PA, C=r2 * PA)
+        return dict(r2=r2, lottery=lottery, V2=V2, P2=(self.patron_benefit - r2) * PA, PA=PA, C=r2 * PA)
 
     def protege_first_move(self, r1, phi, c, delta):
         """Protégé's first move ('accept' | 'search' | 'delay') against any first offer r1."""
@@ -407,7 +413,7 @@ class _Point:
         one, P2, PA, C, V2, X = (J[:, i] for i in range(6))
         out = {}
         if "u_patron" in wanted:
-            out["u_patron"] = (1.0 - r1) * Fy + self.delta * P2
+            out["u_patron"] = (self.s.patron_benefit - r1) * Fy + self.delta * P2
         if "u_protege" in wanted:
             above = self.s.G(y) + y * (1.0 - Fy) - self.a * (1.0 - Fy)  # int_y^1 (x - a) dF
             out["u_protege"] = (-self.c + (r1 - self.a) * Fy + above - (X - self.a * one)
@@ -487,7 +493,7 @@ class _Point:
         else:
             r_s, w_s = np.nan, -np.inf
         w_d = self.delay["u_patron"] if delay_possible else -np.inf
-        w_a = 1.0 - self.r_acc
+        w_a = self.s.patron_benefit - self.r_acc
         if w_a >= max(w_s, w_d) - TIE_TOLERANCE:
             move, r1 = "accept", self.r_acc
             o = dict(u_patron=w_a, u_protege=self.r_acc - a, p_alliance=1.0, p_breakup=0.0,
@@ -542,9 +548,13 @@ def solver_for(name: str = "uniform", **params) -> GeneralSolver:
     """A (cached) GeneralSolver for ``scipy.stats.<name>(**params)``."""
     key = (name, tuple(sorted(params.items())))
     if key not in _CACHE:
-        label = "U[0, 1]" if name == "uniform" and not params else f"{name}({_fmt(params)})"
-        _CACHE[key] = GeneralSolver(make_distribution(name, **params), label=label)
+        _CACHE[key] = GeneralSolver(make_distribution(name, **params), label=distribution_label(name, params))
     return _CACHE[key]
+
+
+def distribution_label(name: str, params: dict) -> str:
+    """'U[0, 1]' for the paper's draws, else e.g. 'beta(a=2, b=5)'."""
+    return "U[0, 1]" if name == "uniform" and not params else f"{name}({_fmt(params)})"
 
 
 __all__ = ["GeneralSolver", "GeneralEquilibrium", "GENERAL_FIELDS", "make_distribution", "solver_for"]
