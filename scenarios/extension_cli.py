@@ -23,8 +23,7 @@ from scenarios.cli import add_param
 DEFAULT_DISTS = ("uniform", "beta:a=2,b=5", "beta:a=5,b=2", "beta:a=2,b=2")
 
 
-
-def _save(fig, path: Path) -> Path:
+def save_figure(fig, path: Path) -> Path:
     """Write a figure to PNG (temp file, then rename) and close it."""
     import matplotlib.pyplot as plt
 
@@ -35,6 +34,7 @@ def _save(fig, path: Path) -> Path:
     plt.close(fig)
     tmp.replace(path)
     return path
+
 
 def parse_dist(spec: str) -> tuple[str, dict]:
     """``beta:a=2,b=5`` -> ("beta", {"a": 2.0, "b": 5.0}); checked by analytic.general."""
@@ -54,11 +54,39 @@ def parse_dist(spec: str) -> tuple[str, dict]:
     return name.strip(), params
 
 
-def _solve_chunk(args):
-    name, params, phi, c, delta = args
+def solver_of(spec: tuple):
+    """The (cached) solver a picklable spec names: ("dist", name, params) for extension 4,
+    ("pie", Benefits) for extension 3."""
+    if spec[0] == "pie":
+        from analytic.bargaining import pie_solver
+
+        return pie_solver(spec[1])
     from analytic.general import solver_for
 
-    return solver_for(name, **params).solve_many(phi=phi, c=np.asarray(c), delta=delta)
+    return solver_for(spec[1], **spec[2])
+
+
+def _solve_chunk(args):
+    spec, phi, c, delta = args
+    return solver_of(spec).solve_many(phi=phi, c=np.asarray(c), delta=delta)
+
+
+def solve_over_c(specs: dict, phi, delta, c, workers=1, column="dist") -> pd.DataFrame:
+    """Equilibria of each solver spec (label -> spec) over the search costs c, in processes;
+    one row per (label, c), the label in ``column``."""
+    chunks = np.array_split(np.asarray(c, dtype=float), max(1, int(workers)))
+    jobs = [(label, (spec, phi, ch, delta)) for label, spec in specs.items() for ch in chunks if ch.size]
+    if workers > 1:
+        with ProcessPoolExecutor(max_workers=int(workers)) as ex:
+            parts = list(ex.map(_solve_chunk, [j for _, j in jobs]))
+    else:
+        parts = [_solve_chunk(j) for _, j in jobs]
+    frames = []
+    for (label, _), part in zip(jobs, parts):
+        part = part.copy()
+        part.insert(0, column, label)
+        frames.append(part)
+    return pd.concat(frames, ignore_index=True)
 
 
 def offers_data(dists, phi=1.1, delta=0.99, c_max=0.04, points=41, workers=1) -> pd.DataFrame:
@@ -69,26 +97,22 @@ def offers_data(dists, phi=1.1, delta=0.99, c_max=0.04, points=41, workers=1) ->
     if int(points) != points or points < 3:
         raise ValueError(f"--points must be an integer >= 3, got {points}")
     c = np.linspace(0.0, float(c_max), int(points))
-    parsed = [parse_dist(d) for d in dists]
-    chunks = np.array_split(c, max(1, int(workers)))
-    jobs = [(n, p, phi, ch, delta) for n, p in parsed for ch in chunks if ch.size]
-    if workers > 1:
-        with ProcessPoolExecutor(max_workers=int(workers)) as ex:
-            parts = list(ex.map(_solve_chunk, jobs))
-    else:
-        parts = [_solve_chunk(j) for j in jobs]
-    frames = []
-    for (n, p, *_), part in zip(jobs, parts):
-        part = part.copy()
-        part.insert(0, "dist", n if not p else f"{n}({', '.join(f'{k}={v:g}' for k, v in p.items())})")
-        frames.append(part)
-    return pd.concat(frames, ignore_index=True)
+    return solve_over_c(dist_specs(dists), phi, delta, c, workers)
 
 
-def footnote13(df: pd.DataFrame) -> pd.DataFrame:
-    """Per distribution: c*, the switch value of c, and whether breakups are non-monotone in c."""
+def dist_specs(dists) -> dict:
+    """Label -> solver spec for ``--dist`` strings."""
+    specs = {}
+    for d in dists:
+        n, p = parse_dist(d)
+        specs[n if not p else f"{n}({', '.join(f'{k}={v:g}' for k, v in p.items())})"] = ("dist", n, p)
+    return specs
+
+
+def footnote13(df: pd.DataFrame, column: str = "dist") -> pd.DataFrame:
+    """Per group: c*, the switch value of c, and whether breakups are non-monotone in c."""
     rows = []
-    for dist, g in df.groupby("dist", sort=False):
+    for dist, g in df.groupby(column, sort=False):
         g = g.sort_values("c")
         pb = g["p_breakup"].to_numpy()
         c = g["c"].to_numpy()
@@ -98,18 +122,16 @@ def footnote13(df: pd.DataFrame) -> pd.DataFrame:
         k = int(np.argmax(inner)) if inner.size else -1
         non_mono = bool(inner.size >= 3 and 0 < k < inner.size - 1 and inner[k] > inner[0] + 1e-9)
         i = int(np.argmax(g["u_protege"].to_numpy()))
-        rows.append(dict(dist=dist, c_star=float(c[i]), u_protege_at_c_star=float(g["u_protege"].iloc[i]),
-                         u_protege_at_0=float(g["u_protege"].iloc[0]), c_switch=switch,
-                         max_p_breakup=float(pb.max()), c_at_max_breakup=float(c[np.argmax(pb)]),
-                         p_breakup_at_0=float(pb[0]), non_monotone=non_mono))
+        rows.append({column: dist, "c_star": float(c[i]), "u_protege_at_c_star": float(g["u_protege"].iloc[i]),
+                     "u_protege_at_0": float(g["u_protege"].iloc[0]), "c_switch": switch,
+                     "max_p_breakup": float(pb.max()), "c_at_max_breakup": float(c[np.argmax(pb)]),
+                     "p_breakup_at_0": float(pb[0]), "non_monotone": non_mono})
     return pd.DataFrame(rows)
 
 
 def _switch_job(args):
-    name, params, phi, delta, lo, hi, iters = args
-    from analytic.general import solver_for
-
-    solver = solver_for(name, **params)
+    spec, phi, delta, lo, hi, iters = args
+    solver = solver_of(spec)
     for _ in range(iters):  # first move 'search' at lo, 'accept' at hi
         mid = 0.5 * (lo + hi)
         if solver.solve(phi, mid, delta).first_move == "accept":
@@ -119,17 +141,16 @@ def _switch_job(args):
     return hi
 
 
-def refine_switch(dists, df: pd.DataFrame, phi, delta, iters=22, workers=1) -> dict:
+def refine_switch(specs: dict, df: pd.DataFrame, phi, delta, iters=22, workers=1, column="dist") -> dict:
     """c at which the patron switches to the offer accepted at once, by bisection between
-    the grid points around it (22 halvings of the grid step), per distribution label."""
+    the grid points around it (22 halvings of the grid step), per label of ``specs``."""
     jobs, labels = [], []
-    for spec, (label, g) in zip(dists, df.groupby("dist", sort=False)):
+    for label, g in df.groupby(column, sort=False):
         g = g.sort_values("c")
         mv = g["first_move"].to_numpy()
         i = np.flatnonzero((mv[:-1] != "accept") & (mv[1:] == "accept"))
         if i.size:
-            name, params = parse_dist(spec)
-            jobs.append((name, params, phi, delta, float(g["c"].iloc[i[-1]]), float(g["c"].iloc[i[-1] + 1]), iters))
+            jobs.append((specs[label], phi, delta, float(g["c"].iloc[i[-1]]), float(g["c"].iloc[i[-1] + 1]), iters))
             labels.append(label)
     if workers > 1 and len(jobs) > 1:
         with ProcessPoolExecutor(max_workers=int(workers)) as ex:
@@ -164,7 +185,7 @@ def plot_offers(df: pd.DataFrame, path: Path, phi: float, delta: float) -> Path:
     axes[2].set(xlabel="search cost c", ylabel="protégé's expected payoff", title="protégé's payoff (dot: c*)")
     axes[0].legend(title="outside offers", fontsize=8)
     fig.suptitle(f"Extension 4: outside offers from other distributions (phi = {phi:g}, delta = {delta:g})")
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def run_offers(args: argparse.Namespace) -> int:
@@ -175,7 +196,7 @@ def run_offers(args: argparse.Namespace) -> int:
     out.mkdir(parents=True, exist_ok=True)
     df.to_csv(out / "offers.csv", index=False)
     summary = footnote13(df)
-    switch = refine_switch(dists, df, args.phi, args.delta, workers=args.workers)
+    switch = refine_switch(dist_specs(dists), df, args.phi, args.delta, workers=args.workers)
     summary.insert(2, "c_switch_exact", summary["dist"].map(switch))
     summary.to_csv(out / "offers_summary.csv", index=False)
     if not args.no_plot:
@@ -243,7 +264,7 @@ def plot_outsiders(df: pd.DataFrame, path: Path, phi: float, delta: float) -> Pa
     axes[2].set(xlabel="search cost c", ylabel="protégé's expected payoff", title="protégé's payoff")
     axes[0].legend(fontsize=8)
     fig.suptitle(f"Extension 1: strategic outsiders vs the paper's draws (phi = {phi:g}, delta = {delta:g})")
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def run_outsiders(args: argparse.Namespace) -> int:
@@ -297,3 +318,7 @@ def register(subparsers) -> None:
     s.add_argument("--out", default="out/extension_outsiders", help="output directory")
     s.add_argument("--no-plot", action="store_true", help="table only")
     s.set_defaults(handler=run_outsiders)
+
+    from scenarios.pie_cli import add_parser as add_pie_parser
+
+    add_pie_parser(sub)

@@ -23,7 +23,7 @@ SCENARIO_DIR = Path(__file__).resolve().parent
 
 # key -> (type name, check, allowed text) for the simple keys of each table
 _TOP_KEYS = ("name", "description", "seed", "rounds", "population", "search_cost", "game", "investment", "output",
-             "outsiders")
+             "outsiders", "bargaining")
 _POPULATION_KEYS = ("proteges", "patrons", "ad_hoc_partners")
 _COST_KINDS = {
     "constant": ("value",),
@@ -43,6 +43,10 @@ _OUTPUT_KEYS = ("events",)
 # extension 1: k strategic outsiders per search with valuations ~ dist, or truthful ones)
 _OUTSIDER_MODELS = {"uniform": (), "distribution": ("dist", "params"),
                     "strategic": ("k", "dist", "params", "truthful")}
+# [bargaining]: how the good's value is divided with the ally and with an ad hoc partner (extension 3)
+_BARGAINING_KEYS = ("ally", "ad_hoc")
+_PROTOCOLS = {"nash": ("weight", "pie"),
+              "alternating": ("discount_protege", "discount_partner", "first", "pie")}
 
 
 @dataclass(frozen=True)
@@ -64,11 +68,23 @@ class Scenario:
     investment_params: dict = field(default_factory=dict)
     record_events: bool = True
     outsiders: dict = field(default_factory=lambda: {"model": "uniform"})
+    bargaining: dict = field(default_factory=dict)
+
+    def benefits(self):
+        """What the good is worth to each side after the bargaining (`analytic.bargaining.Benefits`)."""
+        return _benefits(self.bargaining)[0]
 
     def solver(self):
         """The solver the agents play: ``analytic`` (uniform offers), an ``analytic.general`` one
-        (another distribution) or an ``analytic.outsiders`` one (strategic outsiders)."""
+        (another distribution), an ``analytic.outsiders`` one (strategic outsiders) or an
+        ``analytic.bargaining`` one (the pie divided unevenly)."""
         model = self.outsiders.get("model", "uniform")
+        benefits, division = _benefits(self.bargaining)
+        if not benefits.is_paper:
+            from analytic.bargaining import pie_solver
+
+            dist = self.outsiders.get("dist", "uniform")
+            return pie_solver(benefits, dist, self.outsiders.get("params", {}), division=division)
         if model == "uniform":
             import analytic
 
@@ -133,7 +149,7 @@ class Scenario:
             f"  {self.n_proteges} protégés, {self.n_patrons} patrons, {self.n_ad_hoc} ad hoc partners;"
             f" {self.rounds} rounds; seed {self.seed}",
             f"  {self.search_cost.describe()}; {self.phi.describe()}; delta = {self.delta:g}; investment {inv}",
-        ] + ([] if self.outsiders.get("model", "uniform") == "uniform"
+        ] + ([] if self.outsiders.get("model", "uniform") == "uniform" and self.benefits().is_paper
              else [f"  {self.solver().describe()}"])
 
 
@@ -279,6 +295,56 @@ def _outsiders(path, spec) -> dict:
     return {"model": "distribution", "dist": dist, "params": params}
 
 
+def _division(spec: dict):
+    """An `analytic.bargaining` division from a validated [bargaining.ally|ad_hoc] table."""
+    from analytic.bargaining import AlternatingOffers, NashBargaining
+
+    kw = {k: v for k, v in spec.items() if k != "protocol"}
+    return NashBargaining(**kw) if spec["protocol"] == "nash" else AlternatingOffers(**kw)
+
+
+def _benefits(bargaining: dict):
+    """(Benefits, description) of a validated [bargaining] table (the paper's: an even split)."""
+    from analytic.bargaining import Benefits
+
+    ally, ad_hoc = (_division(bargaining[k]) if k in bargaining else None for k in _BARGAINING_KEYS)
+    text = "; ".join(f"{who}: {d.describe()}" for who, d in (("ally", ally), ("ad hoc", ad_hoc)) if d)
+    return Benefits.from_divisions(ally, ad_hoc), text or "the paper's even split"
+
+
+def _bargaining(path, spec, phi: PhiProcess, outsiders: dict) -> dict:
+    key = "bargaining"
+    spec = _table(path, key, spec)
+    _known(path, f"{key}.", spec, _BARGAINING_KEYS)
+    out = {}
+    for who in _BARGAINING_KEYS:
+        if who not in spec:
+            continue
+        t = _table(path, f"{key}.{who}", spec[who])
+        protocol = t.get("protocol")
+        if protocol not in _PROTOCOLS:
+            _fail(path, f"{key}.{who}.protocol", f"must be one of {', '.join(_PROTOCOLS)}, got {protocol!r}")
+        _known(path, f"{key}.{who}.", t, ("protocol",) + _PROTOCOLS[protocol])
+        for k, v in t.items():
+            if k not in ("protocol", "first") and not _is_number(v):
+                _fail(path, f"{key}.{who}.{k}", f"must be a number, got {v!r}")
+        t = {k: (float(v) if k not in ("protocol", "first") else v) for k, v in t.items()}
+        try:
+            _division(t)
+        except ValueError as e:
+            _fail(path, f"{key}.{who}", str(e))
+        out[who] = t
+    benefits = _benefits(out)[0]
+    if out and outsiders.get("model") == "strategic":
+        _fail(path, key, "cannot be combined with outsiders.model = 'strategic' (not solved)")
+    lo, hi = (phi.value, phi.value) if phi.constant else (phi.low, phi.high)
+    try:
+        benefits.check([lo, hi])
+    except ValueError as e:
+        _fail(path, key, f"game.phi: {e}")
+    return out
+
+
 def parse_scenario(data: dict, path: str, default_name: str = "scenario") -> Scenario:
     """Validate the parsed TOML ``data`` (from file ``path``) into a Scenario."""
     _known(path, "", data, _TOP_KEYS)
@@ -328,6 +394,7 @@ def parse_scenario(data: dict, path: str, default_name: str = "scenario") -> Sce
               " got per = 'alliance'")
 
     outsiders = _outsiders(path, data.get("outsiders", {}))
+    bargaining = _bargaining(path, data.get("bargaining", {}), phi, outsiders)
 
     out = _table(path, "output", data.get("output", {}))
     _known(path, "output.", out, _OUTPUT_KEYS)
@@ -351,6 +418,7 @@ def parse_scenario(data: dict, path: str, default_name: str = "scenario") -> Sce
         investment_params=params,
         record_events=events,
         outsiders=outsiders,
+        bargaining=bargaining,
     )
 
 

@@ -69,6 +69,9 @@ def _schema() -> dict[str, tuple[str, ...]]:
     extra = {}
     if hasattr(_sc, "_OUTSIDER_MODELS"):  # [outsiders] (offer distributions), where the loader has it
         extra["outsiders"] = ("model",) + union(getattr(_sc, "_OUTSIDER_MODELS").values())
+    extra["bargaining"] = _sc._BARGAINING_KEYS  # extension 3
+    for who in _sc._BARGAINING_KEYS:
+        extra[f"bargaining.{who}"] = ("protocol",) + union(_sc._PROTOCOLS.values())
     return extra | {
         "": top,
         "population": _sc._POPULATION_KEYS,

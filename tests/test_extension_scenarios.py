@@ -135,8 +135,8 @@ def test_switch_cost_is_one_32nd_for_uniform_offers():
     """The paper's c* = 1/32 (phi = 1.1, delta = .99) found by the extension's bisection."""
     import pandas as pd
 
-    from scenarios.extension_cli import offers_data, refine_switch
+    from scenarios.extension_cli import dist_specs, offers_data, refine_switch
 
     df = offers_data(["uniform"], c_max=0.04, points=3)  # c = 0, 0.02 (search), 0.04 (accept)
-    found = refine_switch(["uniform"], df, 1.1, 0.99, iters=8)
+    found = refine_switch(dist_specs(["uniform"]), df, 1.1, 0.99, iters=8)
     assert abs(found["uniform"] - 1 / 32) <= 0.02 / 2**8
