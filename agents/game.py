@@ -71,7 +71,7 @@ class RoundResult:
     contribution: np.ndarray  # float, the patron's accepted contribution (nan unless ALLIANCE)
     x1: np.ndarray  # float, first outside offer (nan if no first search)
     x2: np.ndarray  # float, second outside offer (nan if no second search)
-    r2: np.ndarray  # float, the patron's period-2 offer (nan if period 2 not reached)
+    r2: np.ndarray  # float, the patron's period-2 offer (nan if period 2 not reached or she made none)
     protege_payoff: np.ndarray  # float, discounted, net of search costs
     patron_payoff: np.ndarray  # float, discounted
 
@@ -160,7 +160,8 @@ def play_round(r1, first_move, phi, c, delta, u1, u2, solver=None) -> RoundResul
         p2, c2 = phi_play[later], c[later]
         xa = np.where(np.isnan(x1[later]), 0.0, x1[later])
         ra = np.asarray(solver.patron_offer_period2(xa, p2, c2, delta), dtype=float)
-        r2[later] = ra
+        r2[later] = ra  # nan: she makes no offer he would take (only when her benefit is below x1)
+        ra = np.where(np.isnan(ra), -np.inf, ra)
         floor = p2 - 1.0
         s_bar = np.maximum(np.maximum(xa, ra), floor)
         again = np.asarray(solver.protege_searches_period2(s_bar, c2), dtype=bool)

@@ -107,6 +107,10 @@ class AllianceModel(Model):
         if solver is None:
             import analytic as solver
         self.solver = solver
+        # the protégé's benefit in the alliance (1 in the paper; extension 3 divides the pie):
+        # the free-riding minimum contribution is phi minus it
+        benefits = getattr(solver, "benefits", None)
+        self.protege_benefit = 1.0 if benefits is None else benefits.protege_ally
         for name, v, lo in (("n_proteges", n_proteges, 1), ("n_patrons", n_patrons, 1), ("n_ad_hoc", n_ad_hoc, 3)):
             if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < lo:
                 raise ValueError(f"{name}: must be an integer >= {lo}, got {v!r}")
@@ -320,7 +324,7 @@ class AllianceModel(Model):
         if n_acted:
             contr = res.contribution[acted]
             mean_contr = float(contr.mean())
-            gap = float((contr - (phi_arr[acted] - 1.0)).mean())
+            gap = float((contr - (phi_arr[acted] - self.protege_benefit)).mean())
         else:
             mean_contr = gap = float("nan")
         return {

@@ -270,13 +270,19 @@ class GeneralSolver(Period2Profile):
         a = phi - 1.0
         m = np.maximum(x1, a)
         rs = self.search_threshold(c) if rs is None else rs
+        b = self.patron_benefit
         r_l, v_l = self.lottery_offer(m)
-        lottery = (v_l > self.patron_benefit - rs) & (m < rs)
+        # b < m: every offer he would take costs her more than the good is worth to her (never
+        # when b >= 1, as in the paper): she makes none (r2 = nan) and he searches or takes m
+        gives_up = m > b
+        lottery = (v_l > b - rs) & (m < rs) & ~gives_up
         r2 = np.where(lottery, r_l, np.maximum(rs, m))
         f2 = self.F(r2)
-        V2 = np.where(lottery, -c + r2 + self.G(r2) - a, r2 - a)
-        PA = np.where(lottery, f2, 1.0)
-        return dict(r2=r2, lottery=lottery, V2=V2, P2=(self.patron_benefit - r2) * PA, PA=PA, C=r2 * PA)
+        alone = np.where(m < rs, -c + m + self.G(m) - a, m - a)
+        V2 = np.where(gives_up, alone, np.where(lottery, -c + r2 + self.G(r2) - a, r2 - a))
+        PA = np.where(gives_up, 0.0, np.where(lottery, f2, 1.0))
+        return dict(r2=np.where(gives_up, np.nan, r2), lottery=lottery, V2=V2,
+                    P2=np.where(gives_up, 0.0, (b - r2) * PA), PA=PA, C=np.where(gives_up, 0.0, r2 * PA))
 
     def protege_first_move(self, r1, phi, c, delta):
         """Protégé's first move ('accept' | 'search' | 'delay') against any first offer r1."""
@@ -330,10 +336,12 @@ class _Point:
     def _status(self, x):
         """A code that changes where period-2 play or membership of H changes."""
         q = self.p2(x)
-        r_is_m = np.isclose(q["r2"], np.maximum(x, self.a), rtol=0, atol=1e-14)
-        peak = np.searchsorted(self.s.peaks, q["r2"] - 1e-13)
+        gives_up = np.isnan(q["r2"])
+        r_is_m = np.isclose(q["r2"], np.maximum(x, self.a), rtol=0, atol=1e-14) | gives_up
+        peak = np.searchsorted(self.s.peaks, np.where(gives_up, 0.0, q["r2"]) - 1e-13)
         hold = x < self.a + self.delta * q["V2"]
-        return (q["lottery"].astype(np.int64) * 2 + r_is_m) * 4096 + np.where(r_is_m, 0, peak) * 2 + hold
+        code = (q["lottery"].astype(np.int64) * 2 + r_is_m) * 4096 + np.where(r_is_m, 0, peak) * 2 + hold
+        return code + gives_up * 16 * 4096
 
     def _build_cells(self):
         xs = np.linspace(0.0, 1.0, 4097)
@@ -345,7 +353,7 @@ class _Point:
             mid = 0.5 * (lo + hi)
             same = self._status(mid) == s_lo
             lo, hi = np.where(same, mid, lo), np.where(same, hi, mid)
-        known = [self.a, self.rs, self.rt, *self.s.peaks]
+        known = [self.a, self.rs, self.rt, self.s.patron_benefit, *self.s.peaks]
         breaks = np.concatenate([[0.0, 1.0], hi, [k for k in known if np.isfinite(k)]])
         breaks = np.unique(np.clip(breaks, 0.0, 1.0))
         # pieces, each split into cells of width <= 1/256
@@ -448,14 +456,17 @@ class _Point:
         return float(hi), True
 
     def best_search_offer(self, least):
-        """Patron's best search-inducing offer in [least, r_acc) and its payoff (-inf if none)."""
-        if least >= self.r_acc:
+        """Patron's best search-inducing offer in [least, r_acc), at most her benefit b (an offer
+        above b only turns hold-outs, worth >= 0 to her, into losses), and its payoff (-inf if none)."""
+        b = self.s.patron_benefit
+        top, closed = (b, True) if b < self.r_acc else (self.r_acc, False)
+        if least > top or (least == top and not closed):
             return np.nan, -np.inf
-        grid = np.linspace(least, self.r_acc, 1501)[:-1]
+        grid = np.linspace(least, top, 1501)[: None if closed else -1]
         lim = np.concatenate([self.breaks[:-1] + 1e-12, self.breaks[1:] - 1e-12, self.piece_mid])
         plateaus = self.g(np.clip(lim, 0.0, 1.0))
         cand = np.concatenate([grid, plateaus, [least]])
-        cand = np.unique(cand[(cand >= least) & (cand < self.r_acc)])
+        cand = np.unique(cand[(cand >= least) & ((cand <= top) if closed else (cand < top))])
         w = self.outcome(cand, ("u_patron",))["u_patron"]
 
         # refine the best local maxima of the sampled W by zooming grids (factor 20 a step)

@@ -175,7 +175,8 @@ def summary_lines(result: RunResult) -> list[str]:
     ok = w > 0
     lines.append(
         f"burden-sharing: mean patron contribution {np.average(mc[ok], weights=w[ok]):.4f},"
-        f" {np.average(gap[ok], weights=w[ok]):.4f} above the free-riding minimum phi - 1"
+        f" {np.average(gap[ok], weights=w[ok]):.4f} above the free-riding minimum"
+        f" phi - {'1' if sc.benefits().is_paper else f'{sc.benefits().protege_ally:g}'}"
     )
     lines.append(
         f"payoffs per round: protégé {steps['mean_protege_payoff'].mean():.4f},"
