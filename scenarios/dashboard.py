@@ -225,7 +225,8 @@ class DashboardModel(AllianceModel):
         sc.attach_outsiders(self)  # strategic outsiders' offers hook
         self.alliance_scenario = sc  # (not `scenario`: Mesa >= 3.5 models have a `scenario` property)
         self.outsiders = getattr(sc, "outsiders", {"model": "uniform"})
-        self.uniform_outsiders = self.outsiders.get("model", "uniform") == "uniform"
+        # the paper's game (analytic plays it): U[0, 1] outsiders and the pie split evenly
+        self.paper_game = self.outsiders.get("model", "uniform") == "uniform" and sc.benefits().is_paper
         # the range of c the views show: the starting levels and what investment can reach
         c_max = float(self.c_start.max()) if self.n_proteges else 0.0
         if "cap" in sc.investment_params:
@@ -272,10 +273,10 @@ class DashboardModel(AllianceModel):
     def analytic_curve(self, points: int = 121) -> tuple[np.ndarray, np.ndarray]:
         """analytic's p_breakup on a grid of c over the viewed range (averaged over phi's range).
 
-        Only for the paper's U[0, 1] outsiders (empty otherwise: the other solvers
+        Only for the paper's game (empty otherwise: the other solvers
         take seconds to minutes for a curve).
         """
-        if not self.uniform_outsiders:
+        if not self.paper_game:
             return np.array([]), np.array([])
         if self._analytic_curve is None:
             from scenarios.plots import analytic_breakup_curve

@@ -328,7 +328,7 @@ def model_summary(model: DashboardModel) -> str:
     """One line with what the running model was built with (Mesa's sliders do not show their values)."""
     sc = model.alliance_scenario
     inv = model.investment.describe()
-    outsiders = "U[0, 1] offers (the paper's)" if model.uniform_outsiders else model.solver.describe()
+    outsiders = "U[0, 1] offers (the paper's)" if model.paper_game else model.solver.describe()  # incl. the division
     return (f"{sc.n_proteges:,} protégés, {sc.n_patrons:,} patrons, {sc.n_ad_hoc:,} ad hoc partners; "
             f"{sc.search_cost.describe()}; {sc.phi.describe()}; delta = {sc.delta:g}; investment {inv}; "
             f"outsiders: {outsiders}; seed {sc.seed}")
@@ -344,11 +344,11 @@ def AnalyticPanel(model: DashboardModel):
         solara.Text(f"Rounds played: {model.steps}", classes=["alliances-rounds"],
                     style={"font-weight": "bold"})
         solara.Markdown(f"**Model now:** {model_summary(model)}", style={"font-size": "0.9em"})
-        solara.Markdown("### Analytic equilibrium" if model.uniform_outsiders
-                        else "### Equilibrium with these outsiders")
+        solara.Markdown("### Analytic equilibrium" if model.paper_game
+                        else "### Equilibrium of this game")
         solara.SliderFloat("c for this panel", value=c, on_value=set_c, min=0.0,
                            max=max(0.1, model.c_view_max), step=0.0005, thumb_label=False)
-        solver = None if model.uniform_outsiders else model.solver
+        solver = None if model.paper_game else model.solver
         text = solara.use_memo(lambda: equilibrium_markdown(model.phi_center, float(c), model.delta, solver),
                                [id(model), float(c)])
         solara.Markdown(text)

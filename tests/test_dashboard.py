@@ -230,6 +230,17 @@ def test_outsider_model_select_offers_the_papers_and_the_scenarios():
     assert sc.outsiders == {"model": "uniform"}
     assert build_scenario("strategic_outsiders").outsiders["model"] == "strategic"
     m = DashboardModel(base_scenario="outside_offers_beta")
-    assert m.solver is not analytic and not m.uniform_outsiders and m.analytic_curve()[1].size == 0
+    assert m.solver is not analytic and not m.paper_game and m.analytic_curve()[1].size == 0
     m = DashboardModel(base_scenario="outside_offers_beta", outsiders="uniform")
-    assert m.solver is analytic and m.uniform_outsiders
+    assert m.solver is analytic and m.paper_game
+
+
+def test_divided_pie_is_not_the_papers_game():
+    """A scenario with [bargaining] plays analytic.bargaining's solver; the panel uses it too."""
+    from analytic.bargaining import PieSolver
+    from scenarios.dashboard_views import equilibrium_markdown
+
+    m = DashboardModel(base_scenario="dividing_the_pie", n_proteges=50)
+    assert isinstance(m.solver, PieSolver) and not m.paper_game
+    text = equilibrium_markdown(1.1, 0.01, 0.99, m.solver)
+    assert f"| P(breakup) | {m.solver.solve(1.1, 0.01, 0.99).p_breakup:.4f}" in text
