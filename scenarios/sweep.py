@@ -74,7 +74,8 @@ def run_measures(model) -> dict[str, float]:
     * ``mean_spell_length``: mean duration (rounds) of the spells that ended in
       a breakup (nan if none did), as in ``alliances run``'s summary.
     * ``mean_contribution``, ``free_riding_gap``: the patrons' mean contribution
-      when the alliance acted, and its excess over phi - 1 (weighted by the
+      when the alliance acted, and its excess over the free-riding minimum
+      phi - 1 (phi - the protégé's benefit if the pie is divided; weighted by the
       number of alliances that acted each round).
     * ``mean_protege_payoff``, ``mean_patron_payoff``: per alliance-round.
     """

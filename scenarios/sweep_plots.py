@@ -15,7 +15,7 @@ PLOTTED = {
     "final_c": "mean search cost c at the end",
     "mean_spell_length": "mean length of broken spells (rounds)",
     "mean_contribution": "mean patron contribution",
-    "free_riding_gap": "contribution above phi - 1",
+    "free_riding_gap": "contribution above the free-riding minimum",
     "mean_protege_payoff": "protégé payoff per round",
     "mean_patron_payoff": "patron payoff per round",
 }

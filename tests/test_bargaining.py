@@ -265,3 +265,36 @@ def test_dividing_the_pie_scenario_matches_solver():
         else:
             assert contr.mean() == pytest.approx(row["expected_contribution"], abs=1e-12)
     assert stats.chi2.sf(chi2, dof) > 1e-3
+
+
+def test_pie_sweep_runs_carry_their_division():
+    """Each run of the bundled pie_divisions sweep plays the benefits its grid point names."""
+    from scenarios.sweep_spec import load_plan
+
+    plan = load_plan("pie_divisions")
+    assert len(plan.runs) == 12
+    for run in plan.runs:
+        sc = run.scenario()
+        b = sc.benefits()
+        w_ally, w_ad_hoc = run.params["bargaining.ally.weight"], run.params["bargaining.ad_hoc.weight"]
+        assert (b.protege_ally, b.patron, b.protege_ad_hoc) == pytest.approx((2 * w_ally, 2 - 2 * w_ally, 2 * w_ad_hoc))
+        paper = w_ally == w_ad_hoc == 0.5
+        assert (sc.solver() is analytic) == paper and (paper or sc.solver().benefits == b)
+
+
+def test_extension_pie_cli(tmp_path, capsys):
+    """`alliances extension pie` writes its tables; a bad division is one line, exit 2."""
+    import pandas as pd
+
+    from scenarios.cli import main
+
+    code = main(["extension", "pie", "--division", "weak=-/nash:weight=0.45", "--points", "3", "--c-max", "0.04",
+                 "--no-plot", "--out", str(tmp_path)])
+    assert code == 0
+    summary = pd.read_csv(tmp_path / "pie_summary.csv")
+    assert summary["c_switch_exact"].iloc[0] == pytest.approx(0.9**4 / 32, abs=0.02 / 2**22 * 2)
+    assert len(pd.read_csv(tmp_path / "pie.csv")) == 3
+    capsys.readouterr()
+    assert main(["extension", "pie", "--division", "x=nash:weight=0.6/-", "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "phi = 1.1 is outside the game" in err and err.count("\n") == 1
