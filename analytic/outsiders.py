@@ -39,9 +39,11 @@ the free-riding minimum and the protégé gets 0 for every c: institutional inve
 no value (c* is undefined). Outsiders that offer their valuation (``truthful=True``) are
 the game of `analytic.general` with F = H^k (k = 1: the baseline; U[0, 1]: `analytic`).
 
-Limitation: for k >= 2 the acceptable set A(r1) must be an interval [rho, 1]; where it is
-not (g jumps above x, which happens when the period-2 lottery is played) `solve` raises
-ValueError rather than guess the auction with a forbidden band of bids.
+Gaps: where the patron plays the period-2 lottery, g jumps above x just above r~ and A(r1)
+is a union of intervals: an offer in a gap is turned down (he holds out). For k >= 2 the
+outsiders then play the auction of `analytic.auction.BandAuction` (types whose usual bid
+would fall in a gap pool at its lower edge or jump over it); the protégé's expected
+receipt is its expected winning bid. With one interval that auction is the usual one.
 """
 from __future__ import annotations
 
@@ -51,6 +53,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from analytic.auction import AuctionTables, BandAuction
 from analytic.general import Period2Profile
 from analytic.params import validate, validate_scalar
 
@@ -77,6 +80,7 @@ class OutsiderEquilibrium:
     reserve: float          # rho(r1): the least outside offer the protégé takes in period 1
     expected_outside_offer: float  # E[winning outside offer | a breakup in period 1] (nan if none)
     r_star: float           # period 2: he searches again iff s < r* (k = 1: r* = 0, never)
+    offer_gaps: int = 0     # gaps in A(r1) at the equilibrium offer (0: the interval [reserve, 1])
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -97,6 +101,8 @@ class StrategicOutsiders(Period2Profile):
         if lo < 0.0 or hi > 1.0:
             raise ValueError(f"valuation distribution must have its support in [0, 1], got [{lo:g}, {hi:g}]")
         self.label = label or "U[0, 1]"
+        self._tables = AuctionTables(self.H, self.k)
+        self._base_cache, self._auction_cache = {}, {}
         # G_k(s) = int_s^1 P(v_(2) > t) dt on a grid (trapezoid on 20,001 points + exact ends)
         self._x = np.linspace(0.0, 1.0, 20001)
         h = self.H.cdf(self._x)
@@ -153,7 +159,9 @@ class StrategicOutsiders(Period2Profile):
         rs = self.r_star(c)
         j = np.clip(np.searchsorted(self._x, m, side="left"), 0, len(self._x) - 1)
         best = self._suffix_best[j]
-        r_l = self._x[self._suffix_arg[j]]
+        # the best lottery offer on the table's grid; m itself where the best is the first grid
+        # point >= m (L falls from m on): rounding m up to the grid would make g a staircase
+        r_l = np.where(self._suffix_arg[j] == j, m, self._x[self._suffix_arg[j]])
         lottery = (best > 1.0 - rs) & (m < rs)
         r2 = np.where(lottery, np.maximum(r_l, m), np.maximum(rs, m))
         keep = self.keep(r2)
@@ -162,54 +170,87 @@ class StrategicOutsiders(Period2Profile):
         return dict(r2=r2, lottery=lottery, V2=V2, P2=(1.0 - r2) * PA, PA=PA, C=r2 * PA)
 
     # ---------------------------------------------------------------- period 1
-    def reserve(self, r1, phi, c, delta):
-        """rho(r1) = min A(r1), A(r1) = {x >= r1 : x >= g(x)}, and whether A is the interval [rho, 1].
-
-        Located on a 5,001-point grid of x, then by bisection (50 steps) in the grid cell."""
-        r1 = np.atleast_1d(np.asarray(r1, dtype=float))
+    def acceptable_base(self, phi, c, delta) -> tuple:
+        """The intervals of {x : x >= g(x)} (the outside offers he takes now if they beat r1),
+        ((lo, hi), ...), the last ending at 1. Located on a 5,001-point grid of x, each end
+        then by bisection (40 steps) in its grid cell; cached per (phi, c, delta)."""
+        key = (float(phi), float(c), float(delta))
+        if key in self._base_cache:
+            return self._base_cache[key]
         xs = self._x[::4]
-        n = len(xs)
-        ok = xs >= self.protege_reservation_period1(xs, phi, c, delta)
-        # next index >= i where ok holds (n if none), and whether ok holds from there on
-        nxt = np.where(ok, np.arange(n), n)
-        nxt = np.minimum.accumulate(nxt[::-1])[::-1]
-        all_after = np.logical_and.accumulate(ok[::-1])[::-1]
-        i0 = np.clip(np.searchsorted(xs, r1, side="left"), 0, n - 1)
-        j = nxt[i0]
-        none = j >= n
-        jj = np.minimum(j, n - 1)
-        lo = np.maximum(np.where(jj > 0, xs[np.maximum(jj - 1, 0)], 0.0), r1)
-        hi = np.maximum(xs[jj], r1)
-        for _ in range(40):  # a 2e-4 cell down to 2e-16
-            mid = 0.5 * (lo + hi)
-            good = mid >= self.protege_reservation_period1(mid, phi, c, delta)
-            hi, lo = np.where(good, mid, hi), np.where(good, lo, mid)
-        at_lo = lo >= self.protege_reservation_period1(lo, phi, c, delta)
-        rho = np.where(at_lo, lo, hi)
-        return np.where(none, np.inf, rho), np.where(none, True, all_after[jj])
+
+        def ok(x):
+            return x >= self.protege_reservation_period1(x, phi, c, delta)
+
+        good = ok(xs)
+        ends = []
+        for i in np.flatnonzero(good[1:] != good[:-1]):
+            lo, hi = xs[i], xs[i + 1]  # good changes between them
+            rising = not good[i]
+            for _ in range(40):  # a 2e-4 cell down to 2e-16
+                mid = 0.5 * (lo + hi)
+                lo, hi = (lo, mid) if bool(ok(mid)) == rising else (mid, hi)
+            ends.append(hi if rising else lo)  # the least / greatest good point
+        bounds = ([xs[0]] if good[0] else []) + ends + ([1.0] if good[-1] else [])
+        base = tuple((float(bounds[i]), float(bounds[i + 1])) for i in range(0, len(bounds) - 1, 2))
+        if len(self._base_cache) > 256:
+            self._base_cache.clear()
+        self._base_cache[key] = base
+        return base
+
+    def acceptable(self, r1: float, phi, c, delta) -> tuple:
+        """A(r1) = {x >= r1 : x >= g(x)} as intervals ((lo, hi), ...) (empty: no acceptable offer)."""
+        r1 = float(r1)
+        return tuple((max(lo, r1), hi) for lo, hi in self.acceptable_base(phi, c, delta) if hi >= max(lo, r1))
+
+    def reserve(self, r1, phi, c, delta):
+        """rho(r1) = min A(r1) (inf if A is empty), and whether A(r1) is the interval [rho, 1]."""
+        sets = [self.acceptable(r, phi, c, delta) for r in np.atleast_1d(np.asarray(r1, dtype=float))]
+        rho = np.array([A[0][0] if A else np.inf for A in sets])
+        return rho, np.array([len(A) <= 1 for A in sets])
+
+    def auction(self, intervals: tuple) -> BandAuction:
+        """The period-1 auction when the acceptable offers have gaps (k >= 2; cached)."""
+        if intervals not in self._auction_cache:
+            if len(self._auction_cache) > 4096:
+                self._auction_cache.clear()
+            self._auction_cache[intervals] = BandAuction(self._tables, intervals)
+        return self._auction_cache[intervals]
+
+    def _period1_auction(self, r1, phi, c, delta):
+        """(reserve, P(an outsider wins), E[winning bid; one wins], gaps) per first offer r1."""
+        rho, win, mass, gaps = (np.empty(len(r1)) for _ in range(4))
+        for i, r in enumerate(r1):
+            A = self.acceptable(r, phi, c, delta)
+            gaps[i] = max(len(A) - 1, 0)
+            if not A:
+                rho[i], win[i], mass[i] = np.inf, 0.0, 0.0
+            elif len(A) == 1 or self.k == 1:  # the usual auction with reserve rho (revenue equivalence)
+                rho[i] = A[0][0]
+                win[i] = 1.0 - self.keep(rho[i])
+                mass[i] = rho[i] * win[i] + self.G(rho[i])
+            else:
+                au = self.auction(A)
+                rho[i], win[i], mass[i] = au.reserve, au.win, au.offer_mass
+        return rho, win, mass, gaps
 
     def search_outcome(self, r1, phi, c, delta):
         """Outcome of a search against offers r1 (array): payoffs and probabilities."""
         r1 = np.atleast_1d(np.asarray(r1, dtype=float))
         a = phi - 1.0
-        rho, interval = self.reserve(r1, phi, c, delta)
-        rho_c = np.minimum(rho, 1.0)
-        lose = np.where(np.isfinite(rho), self.keep(rho_c), 1.0)  # no acceptable outside offer
-        win = 1.0 - lose
-        gain = np.where(np.isfinite(rho), self.G(rho_c), 0.0)
+        rho, win, offer_mass, gaps = self._period1_auction(r1, phi, c, delta)
+        lose = 1.0 - win  # no acceptable outside offer
         d = {k: float(v[0]) for k, v in self.period2(np.array([0.0]), phi, c).items()}
         g0 = a + delta * d["V2"]
         takes_r1 = r1 >= g0
-        u_protege = -c + (np.where(np.isfinite(rho), rho_c, 0.0) - a) * win + gain + lose * np.where(
-            takes_r1, r1 - a, delta * d["V2"])
+        u_protege = -c + offer_mass - a * win + lose * np.where(takes_r1, r1 - a, delta * d["V2"])
         u_patron = lose * np.where(takes_r1, 1.0 - r1, delta * d["P2"])
         p_alliance = lose * np.where(takes_r1, 1.0, d["PA"])
         p_breakup = win + lose * np.where(takes_r1, 0.0, 1.0 - d["PA"])
         contribution_mass = lose * np.where(takes_r1, r1, d["C"])
-        offer_mass = np.where(np.isfinite(rho), rho_c, 0.0) * win + gain
         return dict(u_protege=u_protege, u_patron=u_patron, p_alliance=p_alliance, p_breakup=p_breakup,
                     p_period2=np.where(takes_r1, 0.0, lose), contribution_mass=contribution_mass,
-                    reserve=rho, interval=interval, offer_mass=offer_mass, win=win)
+                    reserve=rho, gaps=gaps, offer_mass=offer_mass, win=win)
 
     def _delay(self, phi, c, delta):
         d = {k: float(v[0]) for k, v in self.period2(np.array([0.0]), phi, c).items()}
@@ -233,9 +274,6 @@ class StrategicOutsiders(Period2Profile):
             so = self.search_outcome(grid, phi, c, delta)
             dl = self._delay(phi, c, delta)
             val = np.where(moves == "accept", 1.0 - grid, np.where(moves == "search", so["u_patron"], dl["u_patron"]))
-            if self.k > 1 and np.any((moves == "search") & ~so["interval"]):
-                raise ValueError(f"k = {self.k}, phi = {phi:g}, c = {c:g}, delta = {delta:g}: the protégé's "
-                                 "acceptable outside offers are not an interval; not supported")
             # the least accepted offer: bisection between the last non-accepted and first accepted grid offer
             acc = np.flatnonzero(moves == "accept")
             extra = []
@@ -274,7 +312,7 @@ class StrategicOutsiders(Period2Profile):
                      contribution_mass=r1)
             reserve, offer = np.nan, np.nan
         elif move == "search":
-            o = {k: float(v[i]) for k, v in so.items() if k not in ("interval",)}
+            o = {k: float(v[i]) for k, v in so.items()}
             reserve = o["reserve"]
             offer = o["offer_mass"] / o["win"] if o["win"] > 0 else np.nan
         else:
@@ -288,7 +326,7 @@ class StrategicOutsiders(Period2Profile):
             u_protege=float(o["u_protege"]), p_alliance=float(o["p_alliance"]), p_breakup=float(o["p_breakup"]),
             p_none=p_none, p_period2=float(o["p_period2"]), expected_contribution=float(ec),
             contribution_excess=float(ec - a), reserve=float(reserve), expected_outside_offer=float(offer),
-            r_star=float(self.r_star(c)))
+            r_star=float(self.r_star(c)), offer_gaps=int(o.get("gaps", 0)))
 
     def solve_many(self, phi, c, delta) -> pd.DataFrame:
         phi, c, delta = (np.ravel(v) for v in np.broadcast_arrays(*validate(phi, c, delta)))
@@ -315,10 +353,10 @@ class StrategicOutsiders(Period2Profile):
         inv = inv.ravel()
         for j, (r, p, cc) in enumerate(uk):
             rows = np.flatnonzero(inv == j)
-            rho = float(self.reserve(np.array([r]), p, cc, delta)[0][0])
-            if np.isfinite(rho):
-                w = rows[v1[rows] >= rho]
-                x1[w] = self.bid(v1[w], rho)
+            A = self.acceptable(r, p, cc, delta)
+            if A:
+                w = rows[v1[rows] >= A[0][0]]
+                x1[w] = self.bid(v1[w], A[0][0]) if len(A) == 1 or self.k == 1 else self.auction(A).bid(v1[w])
             r2 = float(self.patron_offer_period2(0.0, p, cc, delta))
             w = rows[v2[rows] >= r2]
             x2[w] = self.bid(v2[w], r2)

@@ -212,16 +212,10 @@ def _solve_outsiders(args):
     from analytic.outsiders import StrategicOutsiders
 
     s = StrategicOutsiders(k)
-    rows = []
-    for cc in c:
-        try:
-            rows.append(s.solve(phi, float(cc), delta).as_dict())
-        except ValueError:  # k >= 2 where the acceptable offers are not an interval: not solved
-            rows.append(dict(phi=phi, c=float(cc), delta=delta, k=k, first_move="unsolved"))
-    return pd.DataFrame(rows)
+    return pd.DataFrame([s.solve(phi, float(cc), delta).as_dict() for cc in c])
 
 
-def outsiders_data(ks=(1, 2, 3), phi=1.1, delta=0.99, c_min=0.002, c_max=0.04, points=20, workers=1):
+def outsiders_data(ks=(1, 2, 3), phi=1.1, delta=0.99, c_min=0.0, c_max=0.04, points=20, workers=1):
     """Strategic outsiders (k per search, U[0, 1] valuations) against the paper's draws, over c."""
     import analytic
 
@@ -254,7 +248,7 @@ def plot_outsiders(df: pd.DataFrame, path: Path, phi: float, delta: float) -> Pa
 
     fig, axes = plt.subplots(1, 3, figsize=(15, 4.2))
     for name, g in df.groupby("outsiders", sort=False):
-        g = g[g["first_move"] != "unsolved"].sort_values("c")
+        g = g.sort_values("c")
         style = "--" if name.startswith("paper") else "-"
         for ax, col in zip(axes, ("p_breakup", "expected_contribution", "u_protege")):
             ax.plot(g["c"], g[col], style, marker="." if not name.startswith("paper") else None, lw=1.5,
@@ -306,12 +300,11 @@ def register(subparsers) -> None:
         description="Solve the game with k strategic outsiders per search (U[0, 1] valuations, "
                     "analytic.outsiders) on a grid of c and draw breakups, the patron's contribution "
                     "and the protégé's payoff against the paper's non-strategic U[0, 1] draws. "
-                    "Writes outsiders.csv and outsiders.png. Points where k >= 2 outsiders face a "
-                    "non-interval set of acceptable offers are marked unsolved.")
+                    "Writes outsiders.csv and outsiders.png.")
     s.add_argument("--k", type=int, action="append", help="outsiders per search, repeatable (default: 1, 2, 3)")
     add_param(s, "phi", 1.1, "production cost")
     add_param(s, "delta", 0.99, "discount factor")
-    add_param(s, "c_min", 0.002, "smallest search cost")
+    add_param(s, "c_min", 0.0, "smallest search cost")
     add_param(s, "c_max", 0.04, "largest search cost")
     s.add_argument("--points", type=int, default=20, help="search costs on [c_min, c_max] (default: 20)")
     s.add_argument("--workers", type=int, default=1, help="processes (default: 1)")

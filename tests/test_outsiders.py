@@ -72,20 +72,99 @@ def test_against_brute_force(k, phi, c, delta):
     assert abs(e.r1 - bf["r1"]) < 5e-3
 
 
-def test_lottery_region_is_refused_for_k_at_least_2():
-    with pytest.raises(ValueError, match="not an interval"):
-        StrategicOutsiders(2).solve(1.1, 0.0005, 0.99)
+# ---------------------------------------------------------------- gaps in the acceptable offers
+BANDS = [
+    (2, None, ((0.3, 0.5), (0.6, 1.0))),                 # a pool at 0.5 up to the top
+    (3, None, ((0.2, 0.45), (0.5, 0.6), (0.7, 1.0))),    # two pools, two jumps
+    (2, None, ((0.5, 0.5), (0.55, 1.0))),                # a pool at the reserve, then a jump
+    (2, stats.beta(2, 2), ((0.2, 0.4), (0.45, 1.0))),
+]
 
 
-@pytest.mark.parametrize("k", [1, 2])
-def test_agents_play_the_strategic_offers(k):
-    """Forced searches (off the path for k = 1): breakups and the protégé's payoff within 4 SE."""
+def _win_probability(k, sorted_bids, x):
+    """P(win) with bid x against k - 1 others whose bids are the empirical sample (ties split at random)."""
+    from math import comb
+
+    n = len(sorted_bids)
+    lt = np.searchsorted(sorted_bids, x, side="left") / n
+    eq = np.searchsorted(sorted_bids, x, side="right") / n - lt
+    return sum(comb(k - 1, j) * eq**j * lt ** (k - 1 - j) / (j + 1) for j in range(k))
+
+
+@pytest.mark.parametrize("k,H,intervals", BANDS)
+def test_band_auction_bids_are_best_responses(k, H, intervals):
+    """No valuation gains more than 1e-5 by another acceptable bid (a grid of 2,001 bids per
+    interval plus every pool), against the others' bids on 200,000 valuation quantiles."""
+    from analytic.auction import AuctionTables, BandAuction
+
+    H = stats.uniform(0, 1) if H is None else H
+    au = BandAuction(AuctionTables(H, k), intervals)
+    pooled = [s for s in au.segments if np.isfinite(s.pool_bid) and s.v_b > s.v_a]
+    assert pooled, "this configuration should have a pool"
+    others = au.bid(H.ppf((np.arange(200_000) + 0.5) / 200_000))
+    others = np.sort(np.where(np.isnan(others), -1.0, others))
+    bids = np.unique(np.concatenate([np.linspace(lo, hi, 2001) for lo, hi in intervals]))
+    v = np.linspace(intervals[0][0], 0.999, 300)
+    best = ((v[:, None] - bids[None, :]) * _win_probability(k, others, bids)[None, :]).max(axis=1)
+    own = au.bid(v)
+    assert np.all([any(lo - 1e-12 <= b <= hi + 1e-12 for lo, hi in intervals) for b in own])
+    regret = best - (v - own) * _win_probability(k, others, own)
+    assert regret.max() < 1e-5
+
+
+@pytest.mark.parametrize("k,H,intervals", BANDS)
+def test_band_auction_revenue_matches_monte_carlo(k, H, intervals):
+    from analytic.auction import AuctionTables, BandAuction
+
+    H = stats.uniform(0, 1) if H is None else H
+    au = BandAuction(AuctionTables(H, k), intervals)
+    vals = H.rvs(size=(400_000, k), random_state=np.random.default_rng(5))
+    b = au.bid(vals)
+    top = np.where(np.isnan(b), -np.inf, b).max(axis=1)
+    sold = np.isfinite(top)
+    receipt = np.where(sold, top, 0.0)
+    n = len(receipt)
+    assert abs(sold.mean() - au.win) <= 4 * np.sqrt(au.win * (1 - au.win) / n)
+    assert abs(receipt.mean() - au.offer_mass) <= 4 * receipt.std() / np.sqrt(n)
+
+
+@pytest.mark.parametrize("k,s", [(2, 0.3), (3, 0.7)])
+def test_band_auction_with_one_interval_is_the_usual_auction(k, s):
+    from analytic.auction import AuctionTables, BandAuction
+
+    so = StrategicOutsiders(k)
+    au = BandAuction(AuctionTables(stats.uniform(0, 1), k), ((s, 1.0),))
+    v = np.linspace(s, 0.999, 50)
+    assert np.allclose(au.bid(v), so.bid(v, s), atol=1e-8)
+    assert au.offer_mass == pytest.approx(s * au.win + so.G(s), abs=1e-7)  # revenue equivalence
+
+
+@pytest.mark.parametrize("k,c", [(2, 0.0005), (3, 0.0002)])
+def test_small_c_with_a_gap_against_brute_force(k, c):
+    """Where the period-2 lottery opens a gap in the acceptable offers (once refused): the
+    equilibrium against the brute force on a finer grid (801 offers, 200,000 draws)."""
+    e = StrategicOutsiders(k).solve(1.1, c, 0.99)
+    assert e.offer_gaps == 1 and e.first_move == "search"
+    bf = brute_force_outsiders(1.1, c, 0.99, k=k, n_grid=801, n_mc=200_000)
+    assert e.first_move == bf["first_move"]
+    assert abs(e.u_patron - bf["u_patron"]) < 4e-3
+    assert abs(e.r1 - bf["r1"]) < 4e-3
+
+
+@pytest.mark.parametrize("k,c,r1", [(1, 0.01, 0.3), (2, 0.01, 0.3), (2, 0.0005, None)])
+def test_agents_play_the_strategic_offers(k, c, r1):
+    """Searches (forced at r1 = 0.3, off the path for k = 1; on the path where there is a gap):
+    breakups and the protégé's payoff within 4 SE."""
     from agents.game import BREAKUP, SEARCH, play_round
 
     s = StrategicOutsiders(k)
-    phi, c, delta = 1.1, 0.01, 0.99
+    phi, delta = 1.1, 0.99
     n = 100_000
-    r1 = np.full(n, 0.3)
+    if r1 is None:
+        e = s.solve(phi, c, delta)
+        assert e.first_move == "search" and e.offer_gaps == 1
+        r1 = e.r1
+    r1 = np.full(n, r1)
     x1, x2 = s.offers(np.random.default_rng(3), r1, None, phi, np.full(n, c), delta)
     res = play_round(r1, np.full(n, SEARCH, dtype=np.int8), phi, np.full(n, c), delta, x1, x2, solver=s)
     pred = s.search_outcome(r1[:1], phi, c, delta)
