@@ -136,8 +136,8 @@ class BandAuction:
         out = np.full(v.shape, np.nan)
         for s in self.segments:
             usual = (v >= s.v_start) & (v < s.v_a)
-            out = np.where(usual, self._usual_bid(v, s.v_start, s.u_start), out)
-            out = np.where((v >= s.v_a) & (v < s.v_b), s.pool_bid, out)
+            out[usual] = self._usual_bid(v[usual], s.v_start, s.u_start)
+            out[(v >= s.v_a) & (v < s.v_b)] = s.pool_bid
         return out
 
     def _expected_winning_bid(self) -> float:

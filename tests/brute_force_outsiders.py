@@ -8,6 +8,11 @@ patron picks r2 >= m on a grid, the protégé searches iff the sample mean of
 max(r2, winning bid) - r2 exceeds c. Period 1: on a grid of r1 the acceptable set
 {x >= r1 : x >= g(x)} is read off the grid of g, the auction is run on the sample with its
 least element as reserve, and the protégé's and the patron's choices follow the rules.
+Gaps: where the acceptable set read off the grid is not one interval, revenue equivalence
+does not hold (bids that would fall in a gap pool below it). With ``band_bids`` (a function
+of the intervals returning the bid function, e.g. `analytic.auction.BandAuction(...).bid`,
+whose equilibrium property is tested on its own in test_outsiders.py) the auction is then
+run on the sample with those bids; without it the gap is ignored (reserve = least element).
 Error: Monte Carlo (~1/sqrt(n_mc)) plus the grids' steps.
 """
 from __future__ import annotations
@@ -31,7 +36,14 @@ def best_response_bids(k, s, others_bid, n_v=201, n_b=4001):
     return v, grid[np.argmax(pay, axis=1)]
 
 
-def brute_force_outsiders(phi, c, delta, k=1, n_grid=401, n_mc=40000, seed=0):
+def _runs(mask, grid):
+    """The maximal runs of True in mask as (first, last) grid values; a run to the end ends at 1."""
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], mask.astype(int), [0]])))
+    return tuple((float(grid[i]), 1.0 if j == len(grid) else float(grid[j - 1]))
+                 for i, j in zip(edges[::2], edges[1::2]))
+
+
+def brute_force_outsiders(phi, c, delta, k=1, n_grid=401, n_mc=40000, seed=0, band_bids=None):
     rng = np.random.default_rng(seed)
     a = phi - 1.0
     vals = np.sort(rng.random((n_mc, k)), axis=1)
@@ -65,8 +77,17 @@ def brute_force_outsiders(phi, c, delta, k=1, n_grid=401, n_mc=40000, seed=0):
     V0, P0 = np.interp(0.0, grid, V2), np.interp(0.0, grid, P2)
     res = []
     for r1 in grid:
-        A = np.flatnonzero(accept_ok & (grid >= r1))
-        if A.size:
+        ok = accept_ok & (grid >= r1)
+        A = np.flatnonzero(ok)
+        runs = _runs(ok, grid)
+        # a gap above the highest usual bid (reserve rho = runs[0][0], uniform valuations:
+        # b(1) = 1 - (1 - rho^k) / k) changes no bid: revenue equivalence still holds
+        gap_binds = len(runs) > 1 and 1.0 - (1.0 - runs[0][0] ** k) / k > runs[0][1]
+        if gap_binds and band_bids is not None and k > 1:
+            best = band_bids(runs)(top)  # bids rise with the valuation: the highest one wins
+            sold = ~np.isnan(best)
+            pw, rec = sold.mean(), np.where(sold, best, 0.0).mean()
+        elif A.size:
             rho = grid[A[0]]
             pw, rec = auction(rho)
         else:

@@ -139,13 +139,17 @@ def test_band_auction_with_one_interval_is_the_usual_auction(k, s):
     assert au.offer_mass == pytest.approx(s * au.win + so.G(s), abs=1e-7)  # revenue equivalence
 
 
-@pytest.mark.parametrize("k,c", [(2, 0.0005), (3, 0.0002)])
-def test_small_c_with_a_gap_against_brute_force(k, c):
+@pytest.mark.parametrize("k,c,move", [(2, 0.0005, "search"), (3, 0.0002, "search"), (2, 0.0008, "accept")])
+def test_small_c_with_a_gap_against_brute_force(k, c, move):
     """Where the period-2 lottery opens a gap in the acceptable offers (once refused): the
-    equilibrium against the brute force on a finer grid (801 offers, 200,000 draws)."""
-    e = StrategicOutsiders(k).solve(1.1, c, 0.99)
-    assert e.offer_gaps == 1 and e.first_move == "search"
-    bf = brute_force_outsiders(1.1, c, 0.99, k=k, n_grid=801, n_mc=200_000)
+    equilibrium against the brute force on a finer grid (801 offers, 200,000 draws), which
+    runs the auctions whose bids the gap changes with the band bids (checked above). At
+    c = 0.0008 the pooled bids make a search worth less than r1 = 0.778, which he accepts; an
+    auction that ignored the gap would have him search."""
+    so = StrategicOutsiders(k)
+    e = so.solve(1.1, c, 0.99)
+    assert e.first_move == move and (e.offer_gaps == 1 or move == "accept")
+    bf = brute_force_outsiders(1.1, c, 0.99, k=k, n_grid=801, n_mc=200_000, band_bids=lambda A: so.auction(A).bid)
     assert e.first_move == bf["first_move"]
     assert abs(e.u_patron - bf["u_patron"]) < 4e-3
     assert abs(e.r1 - bf["r1"]) < 4e-3
