@@ -160,32 +160,41 @@ def refine_switch(specs: dict, df: pd.DataFrame, phi, delta, iters=22, workers=1
     return dict(zip(labels, found))
 
 
-def plot_offers(df: pd.DataFrame, path: Path, phi: float, delta: float) -> Path:
+def plot_over_c(df: pd.DataFrame, column: str, path: Path, title: str, legend_title: str, dashed=()) -> Path:
+    """Breakups, the patron's contribution and the protégé's payoff against c, one line per
+    value of ``column`` (broken where the first move switches; dot: the protégé's best c);
+    the groups in ``dashed`` drawn dashed."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, 3, figsize=(15, 4.2))
-    for dist, g in df.groupby("dist", sort=False):
+    fig, axes = plt.subplots(1, 3, figsize=(16, 4.6))
+    for label, g in df.groupby(column, sort=False):
         g = g.sort_values("c")
+        style = "--" if label in dashed else "-"
         # break the lines where the first move changes (no false vertical rise at the jump)
         seg = np.concatenate([[0], np.cumsum(g["first_move"].to_numpy()[1:] != g["first_move"].to_numpy()[:-1])])
         color = None
         for s in np.unique(seg):
             part = g[seg == s]
             for ax, col in zip(axes, ("p_breakup", "expected_contribution", "u_protege")):
-                line, = ax.plot(part["c"], part[col], color=color, lw=1.6,
-                                label=dist if (s == 0 and ax is axes[0]) else None)
+                line, = ax.plot(part["c"], part[col], style, color=color, lw=1.6,
+                                label=label if (s == 0 and ax is axes[0]) else None)
                 color = line.get_color()
         i = int(np.argmax(g["u_protege"].to_numpy()))
         axes[2].plot(g["c"].iloc[i], g["u_protege"].iloc[i], "o", color=color)
-    axes[0].set(xlabel="search cost c", ylabel="P(breakup)", title="breakups (Figure 3's dip)")
+    axes[0].set(xlabel="search cost c", ylabel="P(breakup)", title="breakups")
     axes[1].set(xlabel="search cost c", ylabel="E[contribution | alliance acts]", title="patron's contribution")
     axes[2].set(xlabel="search cost c", ylabel="protégé's expected payoff", title="protégé's payoff (dot: c*)")
-    axes[0].legend(title="outside offers", fontsize=8)
-    fig.suptitle(f"Extension 4: outside offers from other distributions (phi = {phi:g}, delta = {delta:g})")
+    axes[0].legend(title=legend_title, fontsize=7, title_fontsize=8)
+    fig.suptitle(title)
     return save_figure(fig, path)
+
+
+def plot_offers(df: pd.DataFrame, path: Path, phi: float, delta: float) -> Path:
+    return plot_over_c(df, "dist", path, "Extension 4: outside offers from other distributions"
+                       f" (phi = {phi:g}, delta = {delta:g})", "outside offers")
 
 
 def run_offers(args: argparse.Namespace) -> int:

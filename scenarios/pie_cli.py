@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from scenarios.cli import add_param
-from scenarios.extension_cli import footnote13, refine_switch, save_figure, solve_over_c
+from scenarios.extension_cli import footnote13, plot_over_c, refine_switch, solve_over_c
 
 DEFAULT_DIVISIONS = (
     "paper: even split=-/-",
@@ -90,32 +90,10 @@ def pie_data(specs: dict, phi=1.1, delta=0.99, c_max=0.06, points=41, workers=1)
 
 
 def plot_pie(df: pd.DataFrame, path: Path, phi: float, delta: float) -> Path:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, axes = plt.subplots(1, 3, figsize=(16, 4.6))
-    for label, g in df.groupby("division", sort=False):
-        g = g.sort_values("c")
-        style = "--" if label.startswith("ally") else "-"
-        seg = np.concatenate([[0], np.cumsum(g["first_move"].to_numpy()[1:] != g["first_move"].to_numpy()[:-1])])
-        color = None
-        for s in np.unique(seg):  # no false vertical line where the first move switches
-            part = g[seg == s]
-            for ax, col in zip(axes, ("p_breakup", "expected_contribution", "u_protege")):
-                line, = ax.plot(part["c"], part[col], style, color=color, lw=1.6,
-                                label=label if (s == 0 and ax is axes[0]) else None)
-                color = line.get_color()
-        i = int(np.argmax(g["u_protege"].to_numpy()))
-        axes[2].plot(g["c"].iloc[i], g["u_protege"].iloc[i], "o", color=color)
-    axes[0].set(xlabel="search cost c", ylabel="P(breakup)", title="breakups")
-    axes[1].set(xlabel="search cost c", ylabel="E[contribution | alliance acts]", title="patron's contribution")
-    axes[2].set(xlabel="search cost c", ylabel="protégé's expected payoff", title="protégé's payoff (dot: c*)")
-    axes[0].legend(title="division of the pie (ally / ad hoc)", fontsize=7, title_fontsize=8)
-    fig.suptitle(f"Extension 3: dividing the pie (phi = {phi:g}, delta = {delta:g}); dashed: the ally's"
-                 " division changed (breakups and payoffs as the paper's, contribution shifted)")
-    return save_figure(fig, path)
+    ally = [d for d in df["division"].unique() if d.startswith("ally")]
+    return plot_over_c(df, "division", path, f"Extension 3: dividing the pie (phi = {phi:g}, delta = {delta:g});"
+                       " dashed: the ally's division changed (breakups and payoffs as the paper's, contribution"
+                       " shifted)", "division of the pie (ally / ad hoc)", dashed=ally)
 
 
 def run_pie(args: argparse.Namespace) -> int:
