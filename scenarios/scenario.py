@@ -427,14 +427,22 @@ def bundled_scenarios() -> list[str]:
     return sorted(p.stem for p in SCENARIO_DIR.glob("*.toml"))
 
 
-def resolve(name_or_path: str) -> Path:
-    """The file for a scenario name (``baseline``) or path (``my/run.toml``)."""
+def find_toml(name_or_path: str, directory: Path) -> Path | None:
+    """``name_or_path`` if it is a file, else ``directory/NAME.toml`` for a bare name, else None."""
     p = Path(name_or_path)
     if p.is_file():
         return p
-    candidate = SCENARIO_DIR / f"{name_or_path}.toml"
+    candidate = directory / f"{name_or_path}.toml"
     if p.suffix == "" and "/" not in name_or_path and candidate.is_file():
         return candidate
+    return None
+
+
+def resolve(name_or_path: str) -> Path:
+    """The file for a scenario name (``baseline``) or path (``my/run.toml``)."""
+    found = find_toml(name_or_path, SCENARIO_DIR)
+    if found is not None:
+        return found
     raise ValueError(
         f"scenario {name_or_path!r}: no such file and no bundled scenario of that name;"
         f" bundled: {', '.join(bundled_scenarios())}"

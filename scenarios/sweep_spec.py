@@ -374,12 +374,9 @@ def plan_from_data(data: dict, path: str, default_name: str = "sweep") -> SweepP
 
 def resolve_sweep(name_or_path: str) -> Path:
     """A sweep file by path, bundled sweep name (``scenarios/sweeps/NAME.toml``) or scenario name."""
-    p = Path(name_or_path)
-    if p.is_file():
-        return p
-    candidate = SWEEP_DIR / f"{name_or_path}.toml"
-    if p.suffix == "" and "/" not in name_or_path and candidate.is_file():
-        return candidate
+    found = _sc.find_toml(name_or_path, SWEEP_DIR)
+    if found is not None:
+        return found
     try:
         return _sc.resolve(name_or_path)
     except ValueError:
