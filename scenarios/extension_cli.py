@@ -285,6 +285,18 @@ def run_outsiders(args: argparse.Namespace) -> int:
     return 0
 
 
+def add_c_grid_options(p, c_max: float, points: int, out: str, cost: str) -> None:
+    """phi, delta, the grid of search costs, workers, output directory: the options every
+    ``alliances extension`` subcommand shares."""
+    add_param(p, "phi", 1.1, "production cost")
+    add_param(p, "delta", 0.99, "discount factor")
+    add_param(p, "c_max", c_max, "largest search cost on the grid")
+    p.add_argument("--points", type=int, default=points, help=f"search costs on the grid (default: {points}; {cost})")
+    p.add_argument("--workers", type=int, default=1, help="processes (default: 1)")
+    p.add_argument("--out", default=out, help=f"output directory (default: {out})")
+    p.add_argument("--no-plot", action="store_true", help="tables only")
+
+
 def register(subparsers) -> None:
     p = subparsers.add_parser(
         "extension", help="the paper's extensions: figures and tables (docs/extensions.md)",
@@ -295,13 +307,7 @@ def register(subparsers) -> None:
         description=__doc__.split("\n\n")[1])
     o.add_argument("--dist", action="append", metavar="NAME[:k=v,...]",
                    help="an outside-offer distribution, repeatable (default: " + ", ".join(DEFAULT_DISTS) + ")")
-    add_param(o, "phi", 1.1, "production cost")
-    add_param(o, "delta", 0.99, "discount factor")
-    add_param(o, "c_max", 0.04, "largest search cost on the grid")
-    o.add_argument("--points", type=int, default=41, help="search costs on [0, c_max] (default: 41; ~1 s each per F)")
-    o.add_argument("--workers", type=int, default=1, help="processes (default: 1)")
-    o.add_argument("--out", default="out/extension_offers", help="output directory (default: out/extension_offers)")
-    o.add_argument("--no-plot", action="store_true", help="tables only")
+    add_c_grid_options(o, c_max=0.04, points=41, out="out/extension_offers", cost="~1 s each per F")
     o.set_defaults(handler=run_offers)
 
     s = sub.add_parser(
@@ -311,14 +317,8 @@ def register(subparsers) -> None:
                     "and the protégé's payoff against the paper's non-strategic U[0, 1] draws. "
                     "Writes outsiders.csv and outsiders.png.")
     s.add_argument("--k", type=int, action="append", help="outsiders per search, repeatable (default: 1, 2, 3)")
-    add_param(s, "phi", 1.1, "production cost")
-    add_param(s, "delta", 0.99, "discount factor")
     add_param(s, "c_min", 0.0, "smallest search cost")
-    add_param(s, "c_max", 0.04, "largest search cost")
-    s.add_argument("--points", type=int, default=20, help="search costs on [c_min, c_max] (default: 20)")
-    s.add_argument("--workers", type=int, default=1, help="processes (default: 1)")
-    s.add_argument("--out", default="out/extension_outsiders", help="output directory")
-    s.add_argument("--no-plot", action="store_true", help="table only")
+    add_c_grid_options(s, c_max=0.04, points=20, out="out/extension_outsiders", cost="0.2-3.5 s each per k")
     s.set_defaults(handler=run_outsiders)
 
     from scenarios.pie_cli import add_parser as add_pie_parser

@@ -16,8 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from scenarios.cli import add_param
-from scenarios.extension_cli import footnote13, plot_over_c, refine_switch, solve_over_c
+from scenarios.extension_cli import add_c_grid_options, footnote13, plot_over_c, refine_switch, solve_over_c
 
 DEFAULT_DIVISIONS = (
     "paper: even split=-/-",
@@ -122,11 +121,5 @@ def add_parser(sub) -> None:
                        description=__doc__.split("\n\n")[1])
     p.add_argument("--division", action="append", metavar="LABEL=ALLY/AD_HOC",
                    help="a division, repeatable (default: six, from the paper's even split to harder bargains)")
-    add_param(p, "phi", 1.1, "production cost")
-    add_param(p, "delta", 0.99, "discount factor")
-    add_param(p, "c_max", 0.06, "largest search cost on the grid")
-    p.add_argument("--points", type=int, default=41, help="search costs on [0, c_max] (default: 41; ~1 s each)")
-    p.add_argument("--workers", type=int, default=1, help="processes (default: 1)")
-    p.add_argument("--out", default="out/extension_pie", help="output directory (default: out/extension_pie)")
-    p.add_argument("--no-plot", action="store_true", help="tables only")
+    add_c_grid_options(p, c_max=0.06, points=41, out="out/extension_pie", cost="~0.4 s each per division")
     p.set_defaults(handler=run_pie)
