@@ -42,7 +42,7 @@ import pandas as pd
 
 from analytic.general import (GENERAL_FIELDS, GeneralEquilibrium, GeneralSolver, Period2Profile, distribution_label,
                               make_distribution)
-from analytic.params import validate
+from analytic.params import _as_float_array, validate
 
 PAPER_PIE = 2.0  # the paper: the good is worth 1 to each of the two producers
 PROPOSERS = ("protege", "partner", "random")
@@ -211,9 +211,7 @@ class PieSolver(Period2Profile):
 
     # the equilibrium in contributions
     def _validated(self, phi, c, delta):
-        phi = np.asarray(phi, dtype=float)
-        if phi.dtype.kind != "f" or not np.all(np.isfinite(phi)):
-            raise ValueError(f"phi must be a finite number, got {phi!r}")
+        phi = _as_float_array("phi", phi)  # nan passes here and is refused by `validate`
         self.benefits.check(phi)
         phi_h, c, delta = validate(self.benefits.phi_ad_hoc_units(phi), c, delta)
         return phi, phi_h, c, delta

@@ -81,6 +81,14 @@ def test_benefits_outside_the_game_are_refused(benefits, phi, message):
         pie_solver(benefits).solve(phi, 0.01, 0.99)
 
 
+@pytest.mark.parametrize("phi,message", [("x", "phi must be a number, got 'x'"), (float("nan"), "phi must be in"),
+                                         (float("inf"), "phi = inf is outside the game")])
+def test_bad_phi_is_one_line(phi, message):
+    with pytest.raises(ValueError, match=message) as e:
+        pie_solver(Benefits(1.0, 1.0, 0.9)).solve(phi, 0.01, 0.99)
+    assert "\n" not in str(e.value)
+
+
 # ---------------------------------------------------------------- the neutral setting
 @pytest.mark.parametrize("phi,c,delta", [(1.1, 0.01, 0.99), (1.45, 0.002, 0.5), (1.8, 0.03, 0.9), (1.1, 0.05, 0.99)])
 def test_neutral_division_reproduces_analytic(phi, c, delta):
