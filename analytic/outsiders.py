@@ -103,14 +103,13 @@ class StrategicOutsiders(Period2Profile):
         self.label = label or "U[0, 1]"
         self._tables = AuctionTables(self.H, self.k)
         self._base_cache, self._auction_cache = {}, {}
-        # G_k(s) = int_s^1 P(v_(2) > t) dt on a grid (trapezoid on 20,001 points + exact ends)
-        self._x = np.linspace(0.0, 1.0, 20001)
-        h = self.H.cdf(self._x)
-        k = self.k
-        surv2 = 1.0 - h**k - (k * h ** (k - 1) * (1.0 - h) if k > 1 else 0.0)  # P(v_(2) > t)
+        # G_k(s) = int_s^1 P(v_(2) > t) dt on the tables' grid (trapezoid on 20,001 points + exact ends)
+        t, k = self._tables, self.k
+        self._x = t.x
+        surv2 = 1.0 - t.hk - (k * t.hk1 * (1.0 - t.h) if k > 1 else 0.0)  # P(v_(2) > t)
         seg = 0.5 * (surv2[1:] + surv2[:-1]) * np.diff(self._x)
         self._G = np.concatenate([np.cumsum(seg[::-1])[::-1], [0.0]]) if k > 1 else np.zeros_like(self._x)
-        self._keep = h**k  # P(v_(1) < r) = H(r)^k
+        self._keep = t.hk  # P(v_(1) < r) = H(r)^k
         lottery = (1.0 - self._x) * self._keep
         self._suffix_best = np.maximum.accumulate(lottery[::-1])[::-1]
         rev = lottery[::-1]
@@ -217,6 +216,11 @@ class StrategicOutsiders(Period2Profile):
             self._auction_cache[intervals] = BandAuction(self._tables, intervals)
         return self._auction_cache[intervals]
 
+    def _has_band(self, A: tuple) -> bool:
+        """Whether the auction over acceptable offers A needs `BandAuction` (gaps and competition);
+        otherwise it is the usual one with reserve min A (a lone outsider bids the reserve)."""
+        return len(A) > 1 and self.k > 1
+
     def _period1_auction(self, r1, phi, c, delta):
         """(reserve, P(an outsider wins), E[winning bid; one wins], gaps) per first offer r1."""
         rho, win, mass, gaps = (np.empty(len(r1)) for _ in range(4))
@@ -225,7 +229,7 @@ class StrategicOutsiders(Period2Profile):
             gaps[i] = max(len(A) - 1, 0)
             if not A:
                 rho[i], win[i], mass[i] = np.inf, 0.0, 0.0
-            elif len(A) == 1 or self.k == 1:  # the usual auction with reserve rho (revenue equivalence)
+            elif not self._has_band(A):  # the usual auction with reserve rho (revenue equivalence)
                 rho[i] = A[0][0]
                 win[i] = 1.0 - self.keep(rho[i])
                 mass[i] = rho[i] * win[i] + self.G(rho[i])
@@ -356,7 +360,7 @@ class StrategicOutsiders(Period2Profile):
             A = self.acceptable(r, p, cc, delta)
             if A:
                 w = rows[v1[rows] >= A[0][0]]
-                x1[w] = self.bid(v1[w], A[0][0]) if len(A) == 1 or self.k == 1 else self.auction(A).bid(v1[w])
+                x1[w] = self.auction(A).bid(v1[w]) if self._has_band(A) else self.bid(v1[w], A[0][0])
             r2 = float(self.patron_offer_period2(0.0, p, cc, delta))
             w = rows[v2[rows] >= r2]
             x2[w] = self.bid(v2[w], r2)
