@@ -30,7 +30,8 @@ below r2). Period 1: against r1 the protégé's search pays
 with a = phi - 1, P_win = 1 - H(rho)^k; the patron gets H(rho)^k (1 - r1) (or
 H(rho)^k delta P2(0)). The patron's best offer is found on a grid of 1,001 offers plus the
 least offer accepted at once (bisection), refined by zooming grids; accuracy ~1e-9 in
-payoffs for k = 1 (closed forms) and ~1e-7 for k >= 2 (quadrature of G_k and the bids).
+payoffs for k = 1 (closed forms) and ~1e-7 for k >= 2 (quadrature of G_k and the bids);
+G_k and r* (inverted exactly between the table's grid points) to ~1e-12.
 
 Result for k = 1 (any H, any c >= 0, delta): the outsider bids exactly the reserve
 max(r1, phi - 1) (Bertrand: it only has to match), so a search is worth nothing net of
@@ -59,6 +60,12 @@ from analytic.params import validate, validate_scalar
 
 TIE_TOLERANCE = 1e-12
 _GL = np.polynomial.legendre.leggauss(24)
+_GL5 = np.polynomial.legendre.leggauss(5)
+
+
+def _second_survival(h, k):
+    """P(v_(2) > t), the second-highest of k iid valuations, from h = H(t): 1 - H^k - k H^(k-1) (1 - H)."""
+    return 1.0 - h**k - k * h ** (k - 1) * (1.0 - h)
 
 
 @dataclass(frozen=True)
@@ -103,12 +110,20 @@ class StrategicOutsiders(Period2Profile):
         self.label = label or "U[0, 1]"
         self._tables = AuctionTables(self.H, self.k)
         self._base_cache, self._auction_cache = {}, {}
-        # G_k(s) = int_s^1 P(v_(2) > t) dt on the tables' grid (trapezoid on 20,001 points + exact ends)
+        # G_k(s) = int_s^1 P(v_(2) > t) dt at the tables' 20,001 grid points (5-point Gauss-Legendre
+        # per cell on H itself); between them G follows the integral of the linear interpolant of
+        # P(v_(2) > t), scaled to the cell's exact increment (see `G`)
         t, k = self._tables, self.k
         self._x = t.x
-        surv2 = 1.0 - t.hk - (k * t.hk1 * (1.0 - t.h) if k > 1 else 0.0)  # P(v_(2) > t)
-        seg = 0.5 * (surv2[1:] + surv2[:-1]) * np.diff(self._x)
-        self._G = np.concatenate([np.cumsum(seg[::-1])[::-1], [0.0]]) if k > 1 else np.zeros_like(self._x)
+        if k > 1:
+            self._surv2 = _second_survival(t.h, k)
+            nodes, weights = _GL5
+            half = 0.5 * np.diff(self._x)
+            pts = 0.5 * (self._x[1:] + self._x[:-1])[:, None] + half[:, None] * nodes
+            seg = half * (_second_survival(np.clip(np.asarray(self.H.cdf(pts), dtype=float), 0.0, 1.0), k) @ weights)
+            self._G = np.concatenate([np.cumsum(seg[::-1])[::-1], [0.0]])
+        else:
+            self._surv2 = self._G = np.zeros_like(self._x)
         self._keep = t.hk  # P(v_(1) < r) = H(r)^k
         lottery = (1.0 - self._x) * self._keep
         self._suffix_best = np.maximum.accumulate(lottery[::-1])[::-1]
@@ -126,7 +141,20 @@ class StrategicOutsiders(Period2Profile):
 
     def G(self, s):
         """E[(v_(2) - s)^+]: what an auction with reserve s adds for the protégé (0 when k = 1)."""
-        return np.interp(np.clip(s, 0.0, 1.0), self._x, self._G)
+        s = np.clip(np.asarray(s, dtype=float), 0.0, 1.0)
+        j = np.clip(np.searchsorted(self._x, s, side="right") - 1, 0, len(self._x) - 2)  # s in cell j
+        lo, hi, scale = self._G_cell(j)
+        u = self._x[j + 1] - s
+        return self._G[j + 1] + scale * (hi * u + (lo - hi) * u**2 / (2.0 * (self._x[j + 1] - self._x[j])))
+
+    def _G_cell(self, j):
+        """P(v_(2) > t) at both ends of grid cell j, and the scale that makes the integral of its
+        linear interpolant over the cell the cell's increment of G (0 where G is flat)."""
+        lo, hi = self._surv2[j], self._surv2[j + 1]
+        trapezoid = 0.5 * (lo + hi) * (self._x[j + 1] - self._x[j])
+        with np.errstate(invalid="ignore", divide="ignore"):
+            scale = np.where(trapezoid > 0, (self._G[j] - self._G[j + 1]) / np.where(trapezoid > 0, trapezoid, 1.0), 0.0)
+        return lo, hi, scale
 
     def bid(self, v, reserve):
         """Equilibrium bid of an outsider with valuation v >= reserve (first-price, reserve)."""
@@ -143,12 +171,20 @@ class StrategicOutsiders(Period2Profile):
         return v - integral
 
     def r_star(self, c):
-        """min{s : G_k(s) <= c} (k = 1: 0)."""
+        """min{s : G_k(s) <= c} (k = 1: 0): G inverted exactly in its grid cell (a quadratic)."""
         c = np.asarray(c, dtype=float)
         if self.k == 1:
             return np.zeros_like(c)
         i = np.searchsorted(-self._G, -c, side="left")  # first grid point with G <= c
-        return self._x[np.clip(i, 0, len(self._x) - 1)]
+        j = np.clip(i - 1, 0, len(self._x) - 2)  # G(x_j) > c >= G(x_j+1): r* in cell j
+        lo, hi, scale = self._G_cell(j)
+        h = self._x[j + 1] - self._x[j]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            # hi u + (lo - hi) u^2 / (2h) = (c - G(x_j+1)) / scale, u = x_j+1 - s, the root in [0, h]
+            d = np.where(scale > 0, (c - self._G[j + 1]) / np.where(scale > 0, scale, 1.0), 0.0)
+            root = np.sqrt(np.maximum(hi**2 + 2.0 * (lo - hi) / h * d, 0.0))
+            u = np.where(d > 0, 2.0 * d / (hi + root), 0.0)
+        return np.where(i == 0, self._x[0], self._x[j + 1] - np.clip(u, 0.0, h))
 
     # ---------------------------------------------------------------- period 2
     def period2(self, x1, phi, c):
@@ -266,13 +302,15 @@ class StrategicOutsiders(Period2Profile):
         s = self.search_outcome(r1, phi, c, delta)["u_protege"]
         dl = self._delay(phi, c, delta)["u_protege"]
         acc = r1 - (phi - 1.0)
-        return np.where((acc >= s - TIE_TOLERANCE) & (acc >= dl - TIE_TOLERANCE), "accept",
+        # the tie tolerance never has him accept less than phi - 1 (a loss; a delay is worth >= 0)
+        return np.where((acc >= s - TIE_TOLERANCE) & (acc >= dl - TIE_TOLERANCE) & (acc >= 0.0), "accept",
                         np.where(s >= dl - TIE_TOLERANCE, "search", "delay"))
 
     def solve(self, phi: float, c: float, delta: float) -> OutsiderEquilibrium:
         phi, c, delta = validate_scalar(phi, c, delta)
         a = phi - 1.0
         grid = np.linspace(0.0, 1.0, 1001)
+        floor_accepted = self.protege_first_move(np.array([a]), phi, c, delta)[0] == "accept"
         for _ in range(3):  # zoom on the best of each first move
             moves = self.protege_first_move(grid, phi, c, delta)
             so = self.search_outcome(grid, phi, c, delta)
@@ -290,6 +328,8 @@ class StrategicOutsiders(Period2Profile):
                     else:
                         lo = mid
                 extra.append(hi)
+            if floor_accepted:
+                extra.append(a)  # the free-riding minimum itself (k = 1: the closed form), not a bisection end
             best = {}
             for mv in ("accept", "search", "delay"):
                 idx = np.flatnonzero(moves == mv)
