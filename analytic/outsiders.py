@@ -124,6 +124,12 @@ class StrategicOutsiders(Period2Profile):
             self._G = np.concatenate([np.cumsum(seg[::-1])[::-1], [0.0]])
         else:
             self._surv2 = self._G = np.zeros_like(self._x)
+        # in cell j, G(x_j+1 - u) = G(x_j+1) + u (ga_j + u gb_j) for u in [0, x_j+1 - x_j]: the integral
+        # of the linear interpolant of P(v_(2) > t), scaled to the cell's exact increment of G
+        lo, hi, h = self._surv2[:-1], self._surv2[1:], np.diff(self._x)
+        trapezoid = 0.5 * (lo + hi) * h
+        scale = np.divide(self._G[:-1] - self._G[1:], trapezoid, out=np.zeros_like(h), where=trapezoid > 0)
+        self._ga, self._gb = scale * hi, scale * (lo - hi) / (2.0 * h)
         self._keep = t.hk  # P(v_(1) < r) = H(r)^k
         lottery = (1.0 - self._x) * self._keep
         self._suffix_best = np.maximum.accumulate(lottery[::-1])[::-1]
@@ -141,20 +147,10 @@ class StrategicOutsiders(Period2Profile):
 
     def G(self, s):
         """E[(v_(2) - s)^+]: what an auction with reserve s adds for the protégé (0 when k = 1)."""
-        s = np.clip(np.asarray(s, dtype=float), 0.0, 1.0)
-        j = np.clip(np.searchsorted(self._x, s, side="right") - 1, 0, len(self._x) - 2)  # s in cell j
-        lo, hi, scale = self._G_cell(j)
+        s = np.minimum(np.maximum(np.asarray(s, dtype=float), 0.0), 1.0)
+        j = np.minimum(np.searchsorted(self._x, s, side="right") - 1, len(self._x) - 2)  # s in cell j
         u = self._x[j + 1] - s
-        return self._G[j + 1] + scale * (hi * u + (lo - hi) * u**2 / (2.0 * (self._x[j + 1] - self._x[j])))
-
-    def _G_cell(self, j):
-        """P(v_(2) > t) at both ends of grid cell j, and the scale that makes the integral of its
-        linear interpolant over the cell the cell's increment of G (0 where G is flat)."""
-        lo, hi = self._surv2[j], self._surv2[j + 1]
-        trapezoid = 0.5 * (lo + hi) * (self._x[j + 1] - self._x[j])
-        with np.errstate(invalid="ignore", divide="ignore"):
-            scale = np.where(trapezoid > 0, (self._G[j] - self._G[j + 1]) / np.where(trapezoid > 0, trapezoid, 1.0), 0.0)
-        return lo, hi, scale
+        return self._G[j + 1] + u * (self._ga[j] + u * self._gb[j])
 
     def bid(self, v, reserve):
         """Equilibrium bid of an outsider with valuation v >= reserve (first-price, reserve)."""
@@ -176,15 +172,13 @@ class StrategicOutsiders(Period2Profile):
         if self.k == 1:
             return np.zeros_like(c)
         i = np.searchsorted(-self._G, -c, side="left")  # first grid point with G <= c
-        j = np.clip(i - 1, 0, len(self._x) - 2)  # G(x_j) > c >= G(x_j+1): r* in cell j
-        lo, hi, scale = self._G_cell(j)
-        h = self._x[j + 1] - self._x[j]
-        with np.errstate(invalid="ignore", divide="ignore"):
-            # hi u + (lo - hi) u^2 / (2h) = (c - G(x_j+1)) / scale, u = x_j+1 - s, the root in [0, h]
-            d = np.where(scale > 0, (c - self._G[j + 1]) / np.where(scale > 0, scale, 1.0), 0.0)
-            root = np.sqrt(np.maximum(hi**2 + 2.0 * (lo - hi) / h * d, 0.0))
-            u = np.where(d > 0, 2.0 * d / (hi + root), 0.0)
-        return np.where(i == 0, self._x[0], self._x[j + 1] - np.clip(u, 0.0, h))
+        j = np.clip(i - 1, 0, len(self._x) - 2)  # G(x_j) > c >= G(x_j+1): r* = x_j+1 - u in cell j
+        d = c - self._G[j + 1]
+        ga, gb = self._ga[j], self._gb[j]
+        with np.errstate(invalid="ignore", divide="ignore"):  # the root u >= 0 of gb u^2 + ga u = d
+            u = np.where(d > 0, 2.0 * d / (ga + np.sqrt(np.maximum(ga**2 + 4.0 * gb * d, 0.0))), 0.0)
+        u = np.clip(np.nan_to_num(u), 0.0, self._x[j + 1] - self._x[j])
+        return np.where(i == 0, self._x[0], self._x[j + 1] - u)
 
     # ---------------------------------------------------------------- period 2
     def period2(self, x1, phi, c):
