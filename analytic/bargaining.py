@@ -42,8 +42,9 @@ import pandas as pd
 
 from analytic.division import (PAPER_PIE, PROPOSERS, AlternatingOffers, Benefits, NashBargaining, nash_share,
                                rubinstein_share)
-from analytic.general import GENERAL_FIELDS, GeneralSolver, Period2Profile, distribution_label, make_distribution
+from analytic.general import GeneralSolver, Period2Profile, distribution_label, make_distribution
 from analytic.params import _as_float_array, validate
+from analytic.result import GENERAL_FIELDS, Equilibrium
 
 
 class PieSolver(Period2Profile):
@@ -52,9 +53,10 @@ class PieSolver(Period2Profile):
     `solve` / `solve_many` take the real phi and report contributions (r1,
     expected_contribution) as the patron pays them; payoffs and probabilities are unit-free.
     The strategy functions (`period2`, `patron_offer_period2`, `protege_reservation_period1`,
-    `protege_searches_period2`, `search_threshold`) and the thresholds r_star, r_tilde of the
-    results are those of the game in ad hoc units: phi' = `benefits.phi_ad_hoc_units(phi)`,
-    the patron's offers minus `benefits.offer_shift`; `agents.game.play_round` converts.
+    `protege_searches_period2`, `protege_first_move`, `search_threshold`) and the thresholds
+    r_star, r_tilde of the results are those of the game in ad hoc units: phi' =
+    `benefits.phi_ad_hoc_units(phi)`, the patron's offers minus `benefits.offer_shift`;
+    `agents.game.play_round` converts.
     """
 
     def __init__(self, benefits: Benefits, dist=None, label: str | None = None, division: str | None = None):
@@ -72,8 +74,12 @@ class PieSolver(Period2Profile):
     def search_threshold(self, c):
         return self.game.search_threshold(c)
 
-    def outside_offer(self, u):
-        return self.game.outside_offer(u)
+    def protege_first_move(self, r1, phi, c, delta):
+        return self.game.protege_first_move(r1, phi, c, delta)
+
+    def draw_offers(self, rng, r1, first_move, phi, c, delta, partners=None):
+        """Offers ~ F, as the game's (the ad hoc partners' offers do not depend on the division)."""
+        return self.game.draw_offers(rng, r1, first_move, phi, c, delta, partners)
 
     # the equilibrium in contributions
     def _validated(self, phi, c, delta):
@@ -91,13 +97,16 @@ class PieSolver(Period2Profile):
         df["expected_contribution"] = df["expected_contribution"] + shift
         return df
 
-    def solve(self, phi: float, c: float, delta: float) -> GeneralEquilibrium:
-        """The equilibrium at one point; r1 and expected_contribution are contributions."""
+    def solve(self, phi: float, c: float, delta: float) -> Equilibrium:
+        """The equilibrium at one point; r1 and expected_contribution are contributions.
+
+        The result has no strategy-profile methods (``solver`` None): they would be at the real
+        phi, and this solver's strategy functions are in ad hoc units."""
         phi, phi_h, c, delta = self._validated(phi, c, delta)
         eq = self.game.solve(float(phi_h), float(c), float(delta))
         row = self._to_contributions(pd.DataFrame([eq.as_dict()]), float(phi)).iloc[0]
         return replace(eq, phi=float(phi), r1=float(row["r1"]),
-                       expected_contribution=float(row["expected_contribution"]))
+                       expected_contribution=float(row["expected_contribution"]), solver=None)
 
     def solve_many(self, phi, c, delta) -> pd.DataFrame:
         """Equilibria over arrays of parameters (broadcast); one row per point (GENERAL_FIELDS)."""
