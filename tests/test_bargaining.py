@@ -102,7 +102,7 @@ def test_neutral_division_reproduces_analytic(phi, c, delta):
 def test_neutral_scenario_plays_the_paper_exactly():
     sc = parse_scenario(dict(BASE, bargaining={"ally": {"protocol": "nash", "weight": 0.5},
                                                "ad_hoc": {"protocol": "nash", "weight": 0.5, "pie": 2.0}}), "x.toml")
-    assert sc.solver() is analytic
+    assert sc.solver() is analytic.PAPER_GAME
 
 
 # ---------------------------------------------------------------- unequal benefits
@@ -271,7 +271,7 @@ def test_pie_sweep_runs_carry_their_division():
         w_ally, w_ad_hoc = run.params["bargaining.ally.weight"], run.params["bargaining.ad_hoc.weight"]
         assert (b.protege_ally, b.patron, b.protege_ad_hoc) == pytest.approx((2 * w_ally, 2 - 2 * w_ally, 2 * w_ad_hoc))
         paper = w_ally == w_ad_hoc == 0.5
-        assert (sc.solver() is analytic) == paper and (paper or sc.solver().benefits == b)
+        assert (sc.solver() is analytic.PAPER_GAME) == paper and (paper or sc.solver().benefits == b)
 
 
 def test_extension_pie_cli(tmp_path, capsys):

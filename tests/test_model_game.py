@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import analytic
+from analytic.bargaining import Benefits
 from agents import game
 from agents.game import ACCEPT, ALLIANCE, BREAKUP, DELAY, NONE, SEARCH, move_codes, play_round
 
@@ -15,6 +16,7 @@ from agents.game import ACCEPT, ALLIANCE, BREAKUP, DELAY, NONE, SEARCH, move_cod
 def _fake_solver(r2=0.5, g=0.7, searches=False):
     """A stand-in for analytic with fixed strategy values, to reach every branch."""
     return SimpleNamespace(
+        benefits=Benefits(),
         patron_offer_period2=lambda x1, phi, c, delta: np.maximum(np.full(np.shape(x1), r2), 0.0),
         protege_reservation_period1=lambda x1, phi, c, delta: np.full(np.shape(x1), g),
         protege_searches_period2=lambda s_bar, c: np.full(np.shape(s_bar), searches),
