@@ -276,7 +276,7 @@ def solve(phi: float, c: float, delta: float) -> Equilibrium:
     row = solve_many(phi, c, delta).iloc[0]
     values = {name: row[name] for name in EQUILIBRIUM_FIELDS}
     for name, value in values.items():
-        values[name] = value.item() if hasattr(value, "item") else value
+        values[name] = value.item() if isinstance(value, np.generic) else value
     values["paper_assumptions_hold"] = bool(values["paper_assumptions_hold"])
     return Equilibrium(**values, columns=EQUILIBRIUM_FIELDS, solver=PAPER_GAME)
 
