@@ -37,7 +37,8 @@ max(r1, phi - 1) (Bertrand: it only has to match), so a search is worth nothing 
 its cost; the protégé accepts r1 = phi - 1 at once, nothing breaks up, the patron pays
 the free-riding minimum and the protégé gets 0 for every c: institutional investment has
 no value (c* is undefined). Outsiders that offer their valuation (``truthful=True``) are
-the game of `analytic.general` with F = H^k (k = 1: the baseline; U[0, 1]: `analytic`).
+the game of `analytic.general` with F = H^k (k = 1: the baseline; U[0, 1]: the paper's
+game, `analytic.PAPER_GAME`).
 
 Gaps: where the patron plays the period-2 lottery, g jumps above x just above r~ and A(r1)
 is a union of intervals: an offer in a gap is turned down (he holds out). For k >= 2 the
