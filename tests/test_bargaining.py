@@ -206,9 +206,9 @@ def test_play_round_matches_the_solver(benefits, phi, c):
     eq = solver.solve(phi, c, delta)
     assert eq.first_move == "search"
     n = 200_000
-    u = np.random.default_rng(7).random((2, n))
-    res = play_round(np.full(n, eq.r1), move_codes(np.full(n, eq.first_move)), phi, np.full(n, c), delta,
-                     u[0], u[1], solver=solver)
+    r1, moves = np.full(n, eq.r1), np.full(n, eq.first_move)
+    x1, x2 = solver.draw_offers(np.random.default_rng(7), r1, moves, phi, np.full(n, c), delta)
+    res = play_round(r1, move_codes(moves), phi, np.full(n, c), delta, x1, x2, solver=solver)
     for freq, p in ((res.outcome == BREAKUP, eq.p_breakup), (res.outcome == ALLIANCE, eq.p_alliance),
                     (res.period == 2, eq.p_period2)):
         assert abs(freq.mean() - p) <= 4 * np.sqrt(p * (1 - p) / n)
