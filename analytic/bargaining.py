@@ -43,7 +43,7 @@ import pandas as pd
 from analytic.division import (PAPER_PIE, PROPOSERS, AlternatingOffers, Benefits, NashBargaining, nash_share,
                                rubinstein_share)
 from analytic.general import GeneralSolver, Period2Profile, distribution_label, make_distribution
-from analytic.params import _as_float_array, validate
+from analytic.params import as_number_array, validate
 from analytic.result import GENERAL_FIELDS, Equilibrium
 
 
@@ -83,7 +83,7 @@ class PieSolver(Period2Profile):
 
     # the equilibrium in contributions
     def _validated(self, phi, c, delta):
-        phi = _as_float_array("phi", phi)  # nan passes here and is refused by `validate`
+        phi = as_number_array("phi", phi)  # nan passes here and is refused by `validate`
         self.benefits.check(phi)
         phi_h, c, delta = validate(self.benefits.phi_ad_hoc_units(phi), c, delta)
         return phi, phi_h, c, delta
