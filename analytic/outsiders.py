@@ -38,7 +38,8 @@ max(r1, phi - 1) (Bertrand: it only has to match), so a search is worth nothing 
 its cost; the protégé accepts r1 = phi - 1 at once, nothing breaks up, the patron pays
 the free-riding minimum and the protégé gets 0 for every c: institutional investment has
 no value (c* is undefined). Outsiders that offer their valuation (``truthful=True``) are
-the game of `analytic.general` with F = H^k (k = 1: the baseline; U[0, 1]: `analytic`).
+the game of `analytic.general` with F = H^k (k = 1: the baseline; U[0, 1]: the paper's
+game, `analytic.PAPER_GAME`).
 
 Gaps: where the patron plays the period-2 lottery, g jumps above x just above r~ and A(r1)
 is a union of intervals: an offer in a gap is turned down (he holds out). For k >= 2 the
@@ -48,15 +49,15 @@ receipt is its expected winning bid. With one interval that auction is the usual
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
-
 import numpy as np
 import pandas as pd
 from scipy import stats
 
 from analytic.auction import AuctionTables, BandAuction
-from analytic.general import Period2Profile
+from analytic.general import GeneralSolver, Period2Profile, distribution_label, make_distribution
 from analytic.params import validate, validate_scalar
+from analytic.result import OUTSIDER_FIELDS, Equilibrium
+from analytic.solver import PAPER_GAME
 
 TIE_TOLERANCE = 1e-12
 _GL = np.polynomial.legendre.leggauss(24)
@@ -66,34 +67,6 @@ _GL5 = np.polynomial.legendre.leggauss(5)
 def _second_survival(h, k):
     """P(v_(2) > t), the second-highest of k iid valuations, from h = H(t): 1 - H^k - k H^(k-1) (1 - H)."""
     return 1.0 - h**k - k * h ** (k - 1) * (1.0 - h)
-
-
-@dataclass(frozen=True)
-class OutsiderEquilibrium:
-    phi: float
-    c: float
-    delta: float
-    k: int
-    r1: float
-    first_move: str
-    u_patron: float
-    u_protege: float
-    p_alliance: float
-    p_breakup: float
-    p_none: float
-    p_period2: float
-    expected_contribution: float
-    contribution_excess: float
-    reserve: float          # rho(r1): the least outside offer the protégé takes in period 1
-    expected_outside_offer: float  # E[winning outside offer | a breakup in period 1] (nan if none)
-    r_star: float           # period 2: he searches again iff s < r* (k = 1: r* = 0, never)
-    offer_gaps: int = 0     # gaps in A(r1) at the equilibrium offer (0: the interval [reserve, 1])
-
-    def as_dict(self) -> dict:
-        return asdict(self)
-
-
-OUTSIDER_FIELDS = tuple(f.name for f in fields(OutsiderEquilibrium))
 
 
 class StrategicOutsiders(Period2Profile):
@@ -300,7 +273,7 @@ class StrategicOutsiders(Period2Profile):
         return np.where((acc >= s - TIE_TOLERANCE) & (acc >= dl - TIE_TOLERANCE) & (acc >= 0.0), "accept",
                         np.where(s >= dl - TIE_TOLERANCE, "search", "delay"))
 
-    def solve(self, phi: float, c: float, delta: float) -> OutsiderEquilibrium:
+    def solve(self, phi: float, c: float, delta: float) -> Equilibrium:
         phi, c, delta = validate_scalar(phi, c, delta)
         a = phi - 1.0
         grid = np.linspace(0.0, 1.0, 1001)
@@ -359,8 +332,8 @@ class StrategicOutsiders(Period2Profile):
             reserve, offer = np.nan, np.nan
         p_none = float(np.clip(1.0 - o["p_alliance"] - o["p_breakup"], 0.0, 1.0))
         ec = o["contribution_mass"] / o["p_alliance"] if o["p_alliance"] > 0 else np.nan
-        return OutsiderEquilibrium(
-            phi=phi, c=c, delta=delta, k=self.k, r1=r1, first_move=move, u_patron=float(o["u_patron"]),
+        return Equilibrium(
+            columns=OUTSIDER_FIELDS, solver=self, phi=phi, c=c, delta=delta, k=self.k, r1=r1, first_move=move, u_patron=float(o["u_patron"]),
             u_protege=float(o["u_protege"]), p_alliance=float(o["p_alliance"]), p_breakup=float(o["p_breakup"]),
             p_none=p_none, p_period2=float(o["p_period2"]), expected_contribution=float(ec),
             contribution_excess=float(ec - a), reserve=float(reserve), expected_outside_offer=float(offer),
@@ -372,8 +345,9 @@ class StrategicOutsiders(Period2Profile):
                             columns=list(OUTSIDER_FIELDS))
 
     # ---------------------------------------------------------------- the agents
-    def offers(self, rng, r1, first_move_search, phi, c, delta):
-        """Outside offers (x1, x2) for one round of many alliances, from fresh valuations.
+    def draw_offers(self, rng, r1, first_move, phi, c, delta, partners=None):
+        """Outside offers (x1, x2) for one round of many alliances, from fresh valuations
+        ``H.ppf(rng.random((n, k)))`` for the first search, then for the second.
 
         x1: the winning bid against the period-1 reserve rho(r1) (0: no acceptable offer);
         x2: the winning bid against r2 after no acceptable first offer (period 2 is reached
@@ -421,19 +395,16 @@ class _MaxOf:
 
 
 def truthful_solver(k: int = 1, valuations=None, label: str | None = None):
-    """Outsiders who offer their valuations: `analytic` (k = 1, U[0, 1]) or `analytic.general` with F = H^k."""
-    from analytic.general import GeneralSolver
-
+    """Outsiders who offer their valuations: the paper's game `analytic.PAPER_GAME` (k = 1, U[0, 1])
+    or `analytic.general`'s with F = H^k."""
     if k == 1 and valuations is None:
-        import analytic
-
-        return analytic
+        return PAPER_GAME
     base = stats.uniform(0.0, 1.0) if valuations is None else valuations
     dist = base if k == 1 else _MaxOf(base, k)
     return GeneralSolver(dist, label=f"max of {k} x {label or 'U[0, 1]'}" if k > 1 else label)
 
 
-__all__ = ["StrategicOutsiders", "OutsiderEquilibrium", "OUTSIDER_FIELDS", "truthful_solver", "outsiders_solver"]
+__all__ = ["StrategicOutsiders", "OUTSIDER_FIELDS", "truthful_solver", "outsiders_solver"]
 
 
 _CACHE: dict = {}
@@ -442,12 +413,10 @@ _CACHE: dict = {}
 def outsiders_solver(k: int = 1, dist: str = "uniform", truthful: bool = False, **params):
     """A (cached) solver for k outsiders per search with valuations ~ scipy.stats.<dist>(**params):
     `StrategicOutsiders`, or for truthful outsiders `truthful_solver`."""
-    from analytic.general import _fmt, make_distribution
-
     key = (k, dist, truthful, tuple(sorted(params.items())))
     if key not in _CACHE:
         plain = dist == "uniform" and not params
         H = None if plain else make_distribution(dist, **params)
-        label = "U[0, 1]" if plain else f"{dist}({_fmt(params)})"
+        label = distribution_label(dist, params)
         _CACHE[key] = truthful_solver(k, H, label) if truthful else StrategicOutsiders(k, H, label)
     return _CACHE[key]
