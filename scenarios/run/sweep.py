@@ -110,7 +110,7 @@ def execute_run(task: dict) -> dict:
     sweep directory: the files come back to the driver. A run that raises is
     returned as ``{"run_id", "error", "traceback"}``.
     """
-    from scenarios.runner import run_scenario
+    from scenarios.run.runner import run_scenario
     from scenarios.scenario import parse_scenario
 
     run_id = task["run_id"]
@@ -163,7 +163,7 @@ def run_local(tasks: list[dict], workers: int, on_result: Callable[[dict], None]
     methods = mp.get_all_start_methods()
     ctx = mp.get_context("forkserver" if "forkserver" in methods else "spawn")
     if ctx.get_start_method() == "forkserver":
-        ctx.set_forkserver_preload(["scenarios.sweep", "scenarios.runner", "agents.model"])
+        ctx.set_forkserver_preload(["scenarios.run.sweep", "scenarios.run.runner", "agents.model"])
     pending = {t["run_id"]: t for t in tasks}
     restarts = 0
     while pending:
@@ -227,7 +227,7 @@ def run_dask(tasks: list[dict], address: str, workers: int, on_result: Callable[
 
 # ------------------------------------------------------------------ the directory
 def _write_json(path: Path, obj) -> None:
-    from scenarios.runner import atomic_write
+    from scenarios.run.runner import atomic_write
 
     text = json.dumps(obj, indent=1, allow_nan=False, default=str) + "\n"
     atomic_write(path, lambda tmp: Path(tmp).write_text(text))
@@ -420,7 +420,7 @@ def summary_frame(plan: SweepPlan, out: Path):
 def write_summary(plan: SweepPlan, out: Path):
     import pyarrow as pa
 
-    from scenarios.runner import write_parquet
+    from scenarios.run.runner import write_parquet
 
     df = summary_frame(plan, out)
     table = pa.Table.from_pandas(df, preserve_index=False)
@@ -530,7 +530,7 @@ def run_sweep(plan: SweepPlan, out: str | Path, workers: int = 2, dask: str | No
             _write_json(out / MANIFEST, _manifest(plan, status, errors))
         df = write_summary(plan, out)
         if plots and (df["status"] == "done").any():
-            from scenarios.sweep_plots import sweep_plots
+            from scenarios.output.sweep_plots import sweep_plots
 
             report.plots = sweep_plots(df, plan, out)
         return report

@@ -321,6 +321,6 @@ def register(subparsers) -> None:
     add_c_grid_options(s, c_max=0.04, points=20, out="out/extension_outsiders", cost="0.2-3.5 s each per k")
     s.set_defaults(handler=run_outsiders)
 
-    from scenarios.pie_cli import add_parser as add_pie_parser
+    from scenarios.studies.pie import add_parser as add_pie_parser
 
     add_pie_parser(sub)

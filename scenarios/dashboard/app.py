@@ -1,4 +1,4 @@
-"""The dashboard page: ``solara run scenarios.app`` (or ``alliances dashboard [SCENARIO]``).
+"""The dashboard page: ``solara run scenarios.dashboard.app`` (or ``alliances dashboard [SCENARIO]``).
 
 A Mesa SolaraViz page on :class:`scenarios.dashboard.DashboardModel`. The
 scenario to start from is chosen above Mesa's controls (the first one comes from
@@ -14,8 +14,8 @@ from __future__ import annotations
 import solara
 from mesa.visualization import SolaraViz
 
-from scenarios.dashboard import DashboardModel, model_params, scenario_choices, starting_scenario
-from scenarios.dashboard_views import VIEWS
+from scenarios.dashboard.model import DashboardModel, model_params, scenario_choices, starting_scenario
+from scenarios.dashboard.views import VIEWS
 
 TITLE = "Alliances: Fang & Ramsay's game in a population"
 

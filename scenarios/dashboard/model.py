@@ -279,7 +279,7 @@ class DashboardModel(AllianceModel):
         if not self.paper_game:
             return np.array([]), np.array([])
         if self._analytic_curve is None:
-            from scenarios.plots import analytic_breakup_curve
+            from scenarios.output.run_plots import analytic_breakup_curve
 
             grid = np.linspace(0.0, self.c_view_max, points)
             p = self.phi_process

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from scenarios.plots import _save, _setup
+from scenarios.output.run_plots import _save, _setup
 
 #: measure -> axis label
 PLOTTED = {

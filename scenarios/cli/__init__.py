@@ -43,12 +43,12 @@ PROG = "alliances"
 #: Import paths of the modules that define ``register(subparsers)``, in the
 #: order their subcommands appear in ``alliances --help``.
 COMMAND_MODULES: list[str] = [
-    "scenarios.analytic_commands",  # equilibrium, welfare
-    "scenarios.figures",  # figure 3 | 4
-    "scenarios.run_cli",  # run, report
-    "scenarios.sweep_cli",  # sweep
-    "scenarios.dashboard_cli",  # dashboard
-    "scenarios.extension_cli",  # extension offers (the paper's extensions)
+    "scenarios.cli.equilibrium",  # equilibrium, welfare
+    "scenarios.output.figures",  # figure 3 | 4
+    "scenarios.cli.run",  # run, report
+    "scenarios.cli.sweep",  # sweep
+    "scenarios.cli.dashboard",  # dashboard
+    "scenarios.studies.extensions",  # extension offers (the paper's extensions)
 ]
 
 
@@ -138,6 +138,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     return 0 if code is None else int(code)
 
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -133,7 +133,7 @@ def write_outputs(result: RunResult, plots: bool = True) -> None:
     atomic_write(out / "run.json", lambda tmp: Path(tmp).write_text(json.dumps(meta, indent=2) + "\n"))
     files.append(out / "run.json")
     if plots:
-        from scenarios.plots import make_plots
+        from scenarios.output.run_plots import make_plots
 
         files += make_plots(out, sc, tables)
     result.files = files

@@ -22,7 +22,7 @@ def _setup():
 
 
 def _save(fig, path: Path) -> Path:
-    from scenarios.runner import atomic_write
+    from scenarios.run.runner import atomic_write
 
     atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=120, bbox_inches="tight", format="png"))
     return path

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from scenarios.extension_cli import add_c_grid_options, footnote13, plot_over_c, refine_switch, solve_over_c
+from scenarios.studies.extensions import add_c_grid_options, footnote13, plot_over_c, refine_switch, solve_over_c
 
 DEFAULT_DIVISIONS = (
     "paper: even split=-/-",

@@ -14,7 +14,7 @@ import solara
 from matplotlib.figure import Figure
 from mesa.visualization.utils import update_counter
 
-from scenarios.dashboard import C_REGIME, DashboardModel
+from scenarios.dashboard.model import C_REGIME, DashboardModel
 
 FIGSIZE = (6.4, 3.7)
 BLUE, ORANGE, GREEN, RED, GREY = "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#7f7f7f"
