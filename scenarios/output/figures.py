@@ -22,8 +22,12 @@ import numpy as np
 import pandas as pd
 
 from scenarios.cli import add_param
+from scenarios.output.files import save_figure
+from scenarios.output.style import seaborn_pyplot
 
 PROP1_BOUNDARY = 1.0 / 32.0  # c >= 1/32  <=>  1 - r* >= 1/4 (Prop. 1)
+#: resolution of the figures (PNG)
+DPI = 150
 DEFAULTS = {"phi": 1.1, "delta": 0.99, "c_max": 0.06, "points": 481}
 
 
@@ -96,17 +100,6 @@ def figure4_data(phi: float = DEFAULTS["phi"], delta: float = DEFAULTS["delta"],
     return df
 
 
-def _pyplot():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    import seaborn as sns
-
-    sns.set_theme(style="whitegrid", context="notebook")
-    return plt, sns
-
-
 def _draw_curve(sns, ax, df: pd.DataFrame, y: str, label: str) -> None:
     """Draw y against c, one segment per run of the protégé's first move.
 
@@ -120,17 +113,9 @@ def _draw_curve(sns, ax, df: pd.DataFrame, y: str, label: str) -> None:
                      label=label if i == 0 else None)
 
 
-def _save(plt, fig, path: str | Path) -> Path:
-    fig.tight_layout()
-    path = Path(path)
-    fig.savefig(path, dpi=150)
-    plt.close(fig)
-    return path
-
-
 def plot_figure3(df: pd.DataFrame, path: str | Path) -> Path:
     """Draw Figure 3 from ``figure3_data``'s frame to a PNG at ``path``."""
-    plt, sns = _pyplot()
+    plt, sns = seaborn_pyplot()
     phi, delta = float(df["phi"].iloc[0]), float(df["delta"].iloc[0])
     fig, ax = plt.subplots(figsize=(7, 4.5))
     _draw_curve(sns, ax, df, "p_alliance", "alliance acts")
@@ -145,12 +130,13 @@ def plot_figure3(df: pd.DataFrame, path: str | Path) -> Path:
     ax.set_title("Figure 3: probability that the alliance acts against the search cost\n"
                  f"$\\phi$ = {phi:g}, $\\delta$ = {delta:g}")
     ax.legend(loc="best")
-    return _save(plt, fig, path)
+    fig.tight_layout()
+    return save_figure(fig, path, DPI)
 
 
 def plot_figure4(df: pd.DataFrame, path: str | Path) -> Path:
     """Draw Figure 4 from ``figure4_data``'s frame to a PNG at ``path``."""
-    plt, sns = _pyplot()
+    plt, sns = seaborn_pyplot()
     phi, delta = float(df["phi"].iloc[0]), float(df["delta"].iloc[0])
     star = df[df["is_c_star"]].iloc[0]
     c_star, u_star = float(star["c"]), float(star["u_protege"])
@@ -167,7 +153,8 @@ def plot_figure4(df: pd.DataFrame, path: str | Path) -> Path:
     ax.set_title("Figure 4: protégé's (player 2's) expected utility against the search cost\n"
                  f"$\\phi$ = {phi:g}, $\\delta$ = {delta:g}")
     ax.legend(loc="best")
-    return _save(plt, fig, path)
+    fig.tight_layout()
+    return save_figure(fig, path, DPI)
 
 
 FIGURES = {3: (figure3_data, plot_figure3), 4: (figure4_data, plot_figure4)}

@@ -7,25 +7,14 @@ from pathlib import Path
 
 import numpy as np
 
+from scenarios.output.files import save_figure
+from scenarios.output.style import seaborn_pyplot
+
 C_REGIME = 1.0 / 32.0  # Prop. 1 holds for c >= 1/32
 
 
-def _setup():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    import seaborn as sns
-
-    sns.set_theme(style="whitegrid", context="notebook")
-    return plt, sns
-
-
-def _save(fig, path: Path) -> Path:
-    from scenarios.run.runner import atomic_write
-
-    atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=120, bbox_inches="tight", format="png"))
-    return path
+#: resolution of the run plots (PNG)
+DPI = 120
 
 
 def kaplan_meier(duration: np.ndarray, event: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -94,7 +83,7 @@ def analytic_breakup_curve(c_grid: np.ndarray, phis: np.ndarray, delta: float, s
 
 def make_plots(out: Path, scenario, tables: dict) -> list[Path]:
     """Write the five plots into ``out``; returns their paths."""
-    plt, sns = _setup()
+    plt, sns = seaborn_pyplot()
     out = Path(out)
     steps = tables["steps.parquet"].to_pandas()
     spells = tables["alliances.parquet"].to_pandas()
@@ -107,8 +96,7 @@ def make_plots(out: Path, scenario, tables: dict) -> list[Path]:
     sns.lineplot(data=steps, x="step", y="churn_rate", ax=ax, label="breakups / alliances")
     sns.lineplot(data=steps, x="step", y="share_searching", ax=ax, label="protégés searching")
     ax.set(xlabel="round", ylabel="share of alliances", title=f"{title}: alliance churn", ylim=(0, None))
-    files.append(_save(fig, out / "churn.png"))
-    plt.close(fig)
+    files.append(save_figure(fig, out / "churn.png", DPI, bbox_inches="tight"))
 
     # 2. breakup rate against c, with the analytic curve
     if events is not None and len(events):
@@ -128,8 +116,7 @@ def make_plots(out: Path, scenario, tables: dict) -> list[Path]:
         ax.set(xlabel="search cost c", ylabel="breakups per alliance-round",
                title=f"{title}: breakup rate against c")
         ax.legend()
-        files.append(_save(fig, out / "breakup_vs_c.png"))
-        plt.close(fig)
+        files.append(save_figure(fig, out / "breakup_vs_c.png", DPI, bbox_inches="tight"))
 
     # 3. survival curve of alliance spells (Kaplan-Meier; running alliances censored)
     fig, ax = plt.subplots(figsize=(7, 4))
@@ -144,8 +131,7 @@ def make_plots(out: Path, scenario, tables: dict) -> list[Path]:
     ax.set(xlabel="rounds", ylabel="share of alliances still together", ylim=(0, 1.02),
            title=f"{title}: survival of alliances")
     ax.legend()
-    files.append(_save(fig, out / "survival.png"))
-    plt.close(fig)
+    files.append(save_figure(fig, out / "survival.png", DPI, bbox_inches="tight"))
 
     # 4. distribution of c over time
     fig, ax = plt.subplots(figsize=(7, 4))
@@ -155,8 +141,7 @@ def make_plots(out: Path, scenario, tables: dict) -> list[Path]:
     ax.axhline(C_REGIME, ls=":", color="grey", label="c = 1/32")
     ax.set(xlabel="round", ylabel="search cost c", title=f"{title}: institutional integration")
     ax.legend()
-    files.append(_save(fig, out / "c_distribution.png"))
-    plt.close(fig)
+    files.append(save_figure(fig, out / "c_distribution.png", DPI, bbox_inches="tight"))
 
     # 5. burden-sharing over time
     fig, ax = plt.subplots(figsize=(7, 4))
@@ -165,6 +150,5 @@ def make_plots(out: Path, scenario, tables: dict) -> list[Path]:
     ax.plot(steps["step"], steps["phi"] - 1.0, ls=":", color="grey", label="phi - 1")
     ax.set(xlabel="round", ylabel="mean over alliances that acted", title=f"{title}: burden-sharing")
     ax.legend()
-    files.append(_save(fig, out / "burden_sharing.png"))
-    plt.close(fig)
+    files.append(save_figure(fig, out / "burden_sharing.png", DPI, bbox_inches="tight"))
     return files

@@ -14,45 +14,16 @@ Output directory contents (all written atomically: temp file, then rename):
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from scenarios.output.files import atomic_write, write_parquet
 from scenarios.scenario import Scenario
 
 TABLE_FILES = ("events.parquet", "steps.parquet", "alliances.parquet")
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def atomic_write(path: Path, write) -> None:
-    """Call ``write(tmp_path)`` on a temp file beside ``path``, then rename it onto ``path``."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        write(tmp)
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
-def write_parquet(table, path: Path) -> None:
-    """Write a pyarrow Table deterministically (same table -> same bytes)."""
-    import pyarrow.parquet as pq
-
-    atomic_write(path, lambda tmp: pq.write_table(table, tmp, compression="zstd", write_statistics=True))
 
 
 @dataclass

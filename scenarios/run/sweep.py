@@ -36,6 +36,7 @@ from typing import Callable, Iterable
 
 import numpy as np
 
+from scenarios.output.files import atomic_write, write_parquet
 from scenarios.sweep_spec import RunSpec, SweepPlan, format_value
 
 MANIFEST = "manifest.json"
@@ -227,8 +228,6 @@ def run_dask(tasks: list[dict], address: str, workers: int, on_result: Callable[
 
 # ------------------------------------------------------------------ the directory
 def _write_json(path: Path, obj) -> None:
-    from scenarios.run.runner import atomic_write
-
     text = json.dumps(obj, indent=1, allow_nan=False, default=str) + "\n"
     atomic_write(path, lambda tmp: Path(tmp).write_text(text))
 
@@ -420,7 +419,6 @@ def summary_frame(plan: SweepPlan, out: Path):
 def write_summary(plan: SweepPlan, out: Path):
     import pyarrow as pa
 
-    from scenarios.run.runner import write_parquet
 
     df = summary_frame(plan, out)
     table = pa.Table.from_pandas(df, preserve_index=False)

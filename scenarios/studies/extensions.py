@@ -19,21 +19,12 @@ import numpy as np
 import pandas as pd
 
 from scenarios.cli import add_param
+from scenarios.output.files import save_figure
+from scenarios.output.style import pyplot
 
+#: resolution of the extension figures (PNG)
+DPI = 110
 DEFAULT_DISTS = ("uniform", "beta:a=2,b=5", "beta:a=5,b=2", "beta:a=2,b=2")
-
-
-def save_figure(fig, path: Path) -> Path:
-    """Write a figure to PNG (temp file, then rename) and close it."""
-    import matplotlib.pyplot as plt
-
-    fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp.png")
-    fig.savefig(tmp, dpi=110)
-    plt.close(fig)
-    tmp.replace(path)
-    return path
 
 
 def parse_dist(spec: str) -> tuple[str, dict]:
@@ -164,10 +155,7 @@ def plot_over_c(df: pd.DataFrame, column: str, path: Path, title: str, legend_ti
     """Breakups, the patron's contribution and the protégé's payoff against c, one line per
     value of ``column`` (broken where the first move switches; dot: the protégé's best c);
     the groups in ``dashed`` drawn dashed."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     fig, axes = plt.subplots(1, 3, figsize=(16, 4.6))
     for label, g in df.groupby(column, sort=False):
@@ -189,7 +177,8 @@ def plot_over_c(df: pd.DataFrame, column: str, path: Path, title: str, legend_ti
     axes[2].set(xlabel="search cost c", ylabel="protégé's expected payoff", title="protégé's payoff (dot: c*)")
     axes[0].legend(title=legend_title, fontsize=7, title_fontsize=8)
     fig.suptitle(title)
-    return save_figure(fig, path)
+    fig.tight_layout()
+    return save_figure(fig, path, DPI)
 
 
 def plot_offers(df: pd.DataFrame, path: Path, phi: float, delta: float) -> Path:
@@ -250,10 +239,7 @@ def outsiders_data(ks=(1, 2, 3), phi=1.1, delta=0.99, c_min=0.0, c_max=0.04, poi
 
 
 def plot_outsiders(df: pd.DataFrame, path: Path, phi: float, delta: float) -> Path:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     fig, axes = plt.subplots(1, 3, figsize=(15, 4.2))
     for name, g in df.groupby("outsiders", sort=False):
@@ -267,7 +253,8 @@ def plot_outsiders(df: pd.DataFrame, path: Path, phi: float, delta: float) -> Pa
     axes[2].set(xlabel="search cost c", ylabel="protégé's expected payoff", title="protégé's payoff")
     axes[0].legend(fontsize=8)
     fig.suptitle(f"Extension 1: strategic outsiders vs the paper's draws (phi = {phi:g}, delta = {delta:g})")
-    return save_figure(fig, path)
+    fig.tight_layout()
+    return save_figure(fig, path, DPI)
 
 
 def run_outsiders(args: argparse.Namespace) -> int:
