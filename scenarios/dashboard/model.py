@@ -53,7 +53,6 @@ def outsider_choices(sc: Scenario) -> dict[str, dict]:
     return choices
 
 C_DISTS = ("constant", "uniform", "evenly", "beta", "groups")
-C_REGIME = 1.0 / 32.0  # Prop. 1 holds for c >= 1/32
 C_SLIDER_MAX = 0.3
 BREAKUP_BANDS = 24
 NETWORK_HUBS = 10  # patrons drawn as hubs

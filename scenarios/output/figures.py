@@ -21,11 +21,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from analytic.paper import C_PROP1
 from scenarios.cli import add_param
 from scenarios.output.files import save_figure
 from scenarios.output.style import seaborn_pyplot
 
-PROP1_BOUNDARY = 1.0 / 32.0  # c >= 1/32  <=>  1 - r* >= 1/4 (Prop. 1)
 #: resolution of the figures (PNG)
 DPI = 150
 DEFAULTS = {"phi": 1.1, "delta": 0.99, "c_max": 0.06, "points": 481}
@@ -119,8 +119,8 @@ def plot_figure3(df: pd.DataFrame, path: str | Path) -> Path:
     phi, delta = float(df["phi"].iloc[0]), float(df["delta"].iloc[0])
     fig, ax = plt.subplots(figsize=(7, 4.5))
     _draw_curve(sns, ax, df, "p_alliance", "alliance acts")
-    if PROP1_BOUNDARY <= df["c"].max():
-        ax.axvline(PROP1_BOUNDARY, color="0.4", linestyle=":", linewidth=1.2,
+    if C_PROP1 <= df["c"].max():
+        ax.axvline(C_PROP1, color="0.4", linestyle=":", linewidth=1.2,
                    label="c = 1/32 (Prop. 1 for c ≥ 1/32)")
     ax.set_xlabel("search cost $c$")
     ax.set_ylabel("Pr(alliance acts)")

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from agents.game import MOVES
+from analytic.paper import C_PROP1
 
 
 def load_events(out_dir: str | Path):
@@ -37,9 +38,8 @@ def band_edges(c: np.ndarray, bands: int) -> np.ndarray:
     if hi <= lo:
         return np.array([lo, lo])
     edges = np.linspace(lo, hi, bands + 1)
-    regime = 1.0 / 32.0  # Prop. 1 (accept at once) from here on
-    if lo < regime < hi and not np.isclose(edges, regime, rtol=0, atol=1e-12).any():
-        edges = np.sort(np.r_[edges, regime])
+    if lo < C_PROP1 < hi and not np.isclose(edges, C_PROP1, rtol=0, atol=1e-12).any():
+        edges = np.sort(np.r_[edges, C_PROP1])
     return edges
 
 

@@ -7,10 +7,9 @@ from pathlib import Path
 
 import numpy as np
 
+from analytic.paper import C_PROP1
 from scenarios.output.files import save_figure
 from scenarios.output.style import seaborn_pyplot
-
-C_REGIME = 1.0 / 32.0  # Prop. 1 holds for c >= 1/32
 
 
 #: resolution of the run plots (PNG)
@@ -112,7 +111,7 @@ def make_plots(out: Path, scenario, tables: dict) -> list[Path]:
             sim["c_mid"], sim["rate"], yerr=[sim["rate"] - sim["lo"], sim["hi"] - sim["rate"]],
             fmt="o", ms=4, color=sns.color_palette()[1], label="simulated (95% CI)",
         )
-        ax.axvline(C_REGIME, ls=":", color="grey")
+        ax.axvline(C_PROP1, ls=":", color="grey")
         ax.set(xlabel="search cost c", ylabel="breakups per alliance-round",
                title=f"{title}: breakup rate against c")
         ax.legend()
@@ -121,7 +120,7 @@ def make_plots(out: Path, scenario, tables: dict) -> list[Path]:
     # 3. survival curve of alliance spells (Kaplan-Meier; running alliances censored)
     fig, ax = plt.subplots(figsize=(7, 4))
     groups = [("all alliances", np.ones(len(spells), dtype=bool))]
-    low = spells["c_start"].to_numpy() < C_REGIME
+    low = spells["c_start"].to_numpy() < C_PROP1
     if low.any() and (~low).any():
         groups += [("c < 1/32 at formation", low), ("c >= 1/32 at formation", ~low)]
     for label, mask in groups:
@@ -138,7 +137,7 @@ def make_plots(out: Path, scenario, tables: dict) -> list[Path]:
     ax.fill_between(steps["step"], steps["c_q25"], steps["c_q75"], alpha=0.3, label="interquartile range")
     sns.lineplot(data=steps, x="step", y="c_median", ax=ax, label="median")
     sns.lineplot(data=steps, x="step", y="c_mean", ax=ax, label="mean", linestyle="--")
-    ax.axhline(C_REGIME, ls=":", color="grey", label="c = 1/32")
+    ax.axhline(C_PROP1, ls=":", color="grey", label="c = 1/32")
     ax.set(xlabel="round", ylabel="search cost c", title=f"{title}: institutional integration")
     ax.legend()
     files.append(save_figure(fig, out / "c_distribution.png", DPI, bbox_inches="tight"))
