@@ -44,11 +44,11 @@ PROG = "alliances"
 #: order their subcommands appear in ``alliances --help``.
 COMMAND_MODULES: list[str] = [
     "scenarios.cli.equilibrium",  # equilibrium, welfare
-    "scenarios.output.figures",  # figure 3 | 4
+    "scenarios.cli.figure",  # figure 3 | 4
     "scenarios.cli.run",  # run, report
     "scenarios.cli.sweep",  # sweep
     "scenarios.cli.dashboard",  # dashboard
-    "scenarios.studies.extensions",  # extension offers (the paper's extensions)
+    "scenarios.cli.extension",  # extension offers | outsiders | pie (the paper's extensions)
 ]
 
 

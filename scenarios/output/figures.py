@@ -8,13 +8,12 @@
 
 ``figure3_data`` / ``figure4_data`` return the curves as DataFrames (no
 plotting); ``plot_figure3`` / ``plot_figure4`` draw them with seaborn;
-``write_figure`` writes ``figureN.png`` and ``figureN.csv`` into a directory.
-``register`` adds the ``alliances figure`` subcommand.
+``write_figure`` writes ``figureN.png`` and ``figureN.csv`` into a directory
+(``alliances figure``, ``scenarios.cli.figure``).
 """
 
 from __future__ import annotations
 
-import argparse
 import math
 from pathlib import Path
 
@@ -22,7 +21,6 @@ import numpy as np
 import pandas as pd
 
 from analytic.paper import C_PROP1
-from scenarios.cli import add_param
 from scenarios.output.files import save_figure
 from scenarios.output.style import seaborn_pyplot
 
@@ -172,30 +170,3 @@ def write_figure(number: int, out: str | Path, **params) -> list[Path]:
     df.to_csv(csv_path, index=False)
     png_path = plot_fn(df, out / f"figure{number}.png")
     return [png_path, csv_path]
-
-
-def register(subparsers: argparse._SubParsersAction) -> None:
-    p = subparsers.add_parser(
-        "figure",
-        help="redraw the paper's Figure 3 or 4 (PNG + CSV)",
-        description="Figure 3: probability that the alliance acts against the search cost c. "
-                    "Figure 4: the protégé's expected utility against c, with c* marked. "
-                    "Writes figureN.png and the plotted curve as figureN.csv into --out.",
-    )
-    p.add_argument("number", type=int, choices=sorted(FIGURES), help="figure number (3 or 4)")
-    p.add_argument("--out", default="out", metavar="DIR",
-                   help="output directory, created if missing (default: out)")
-    add_param(p, "phi", DEFAULTS["phi"], "production cost, in (1, 2)")
-    add_param(p, "delta", DEFAULTS["delta"], "discount factor, in (0, 1]")
-    add_param(p, "c_max", DEFAULTS["c_max"], "largest search cost on the grid")
-    p.add_argument("--points", type=int, default=DEFAULTS["points"], metavar="N",
-                   help=f"grid points on [0, c_max] (default: {DEFAULTS['points']})")
-    p.set_defaults(handler=run)
-
-
-def run(args: argparse.Namespace) -> int:
-    paths = write_figure(args.number, args.out, phi=args.phi, delta=args.delta,
-                         c_max=args.c_max, points=args.points)
-    for path in paths:
-        print(path)
-    return 0

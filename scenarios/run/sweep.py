@@ -47,6 +47,8 @@ ERROR = "error.json"
 PARTIAL = ".partial-"
 #: how often the local pool is rebuilt after a worker process died, before giving up
 MAX_POOL_RESTARTS = 3
+#: modules the local pool's fork server imports once for all its workers
+WORKER_PRELOAD = ("scenarios.run.sweep", "scenarios.run.runner", "agents.model")
 
 MEASURES = (
     "mean_churn",
@@ -157,19 +159,15 @@ def _worker_init(driver_pid: int) -> None:
 # ------------------------------------------------------------------ executors
 def run_local(tasks: list[dict], workers: int, on_result: Callable[[dict], None]) -> list[str]:
     """Run ``tasks`` on a local process pool; returns ids left unrun (pool died too often)."""
-    import multiprocessing as mp
-    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures import as_completed
     from concurrent.futures.process import BrokenProcessPool
 
-    methods = mp.get_all_start_methods()
-    ctx = mp.get_context("forkserver" if "forkserver" in methods else "spawn")
-    if ctx.get_start_method() == "forkserver":
-        ctx.set_forkserver_preload(["scenarios.run.sweep", "scenarios.run.runner", "agents.model"])
+    from scenarios.run.pool import process_pool
+
     pending = {t["run_id"]: t for t in tasks}
     restarts = 0
     while pending:
-        pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx,
-                                   initializer=_worker_init, initargs=(os.getpid(),))
+        pool = process_pool(workers, preload=WORKER_PRELOAD, initializer=_worker_init, initargs=(os.getpid(),))
         broken = False
         try:
             futures = {pool.submit(execute_run, t): rid for rid, t in pending.items()}
