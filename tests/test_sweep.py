@@ -15,7 +15,8 @@ import pandas as pd
 import pytest
 
 from scenarios import cli
-from scenarios.run.sweep import DONE, MEASURES, run_sweep
+from scenarios.run.measures import MEASURES
+from scenarios.run.sweep import DONE, run_sweep
 from scenarios.sweep_spec import SWEEP_DIR, load_plan
 
 TINY = SWEEP_DIR / "tiny.toml"

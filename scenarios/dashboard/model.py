@@ -31,6 +31,7 @@ from agents.distributions import CostDistribution, PhiProcess
 from agents.game import BREAKUP
 from agents.investment import INVESTMENT_RULES, make_rule
 from agents.model import AllianceModel
+from scenarios.run.measures import band_index, breakup_rate
 from scenarios.scenario import Scenario, bundled_scenarios, load_scenario
 
 #: Environment variable through which ``alliances dashboard SCENARIO`` names the starting scenario.
@@ -261,7 +262,7 @@ class DashboardModel(AllianceModel):
         before = self.patron_of[self.net_proteges].copy()
         super().step()
         broke = self.last_outcome == BREAKUP
-        band = np.clip(np.searchsorted(self.band_edges, c_played, side="right") - 1, 0, BREAKUP_BANDS - 1)
+        band = band_index(c_played, self.band_edges)
         self.band_rounds += np.bincount(band, minlength=BREAKUP_BANDS)
         self.band_breakups += np.bincount(band[broke], minlength=BREAKUP_BANDS)
         self.total_breakups += int(broke.sum())
@@ -291,8 +292,7 @@ class DashboardModel(AllianceModel):
         n = self.band_rounds
         keep = n > 0
         mid = (self.band_edges[:-1] + self.band_edges[1:]) / 2
-        rate = np.where(keep, self.band_breakups / np.maximum(n, 1), np.nan)
-        half = 1.96 * np.sqrt(rate * (1 - rate) / np.maximum(n, 1))
+        rate, half = breakup_rate(n, self.band_breakups)
         return mid[keep], rate[keep], half[keep], n[keep]
 
 

@@ -19,6 +19,7 @@ import numpy as np
 
 from agents.game import MOVES
 from analytic.paper import C_PROP1
+from scenarios.run.measures import band_index
 
 
 def load_events(out_dir: str | Path):
@@ -53,7 +54,7 @@ def moves_by_band(events, bands: int = 4):
         labels = np.array([f"c = {edges[0]:.4f}"])
         key = np.zeros(len(c), dtype=int)
     else:
-        key = np.clip(np.searchsorted(edges, c, side="right") - 1, 0, len(edges) - 2)
+        key = band_index(c, edges)
         labels = np.array([f"[{a:.4f}, {b:.4f}{']' if i == len(edges) - 2 else ')'}"
                            for i, (a, b) in enumerate(zip(edges[:-1], edges[1:]))])
     df = pd.DataFrame(

@@ -10,6 +10,7 @@ import numpy as np
 from analytic.paper import C_PROP1
 from scenarios.output.files import save_figure
 from scenarios.output.style import seaborn_pyplot
+from scenarios.run.measures import band_index, breakup_rate
 
 
 #: resolution of the run plots (PNG)
@@ -44,22 +45,21 @@ def breakup_by_c(events, max_bands: int = 24):
         key, mids = np.searchsorted(uniq, c), uniq
     else:
         edges = np.linspace(c.min(), c.max(), max_bands + 1)
-        key = np.clip(np.searchsorted(edges, c, side="right") - 1, 0, max_bands - 1)
+        key = band_index(c, edges)
         mids = (edges[:-1] + edges[1:]) / 2
     n = np.bincount(key, minlength=mids.size)
     k = np.bincount(key, weights=broke, minlength=mids.size)
     cm = np.bincount(key, weights=c, minlength=mids.size)
     keep = n > 0
-    rate = np.where(keep, k / np.maximum(n, 1), np.nan)
-    se = np.sqrt(rate * (1 - rate) / np.maximum(n, 1))
+    rate, half = breakup_rate(n, k)
     return pd.DataFrame(
         {
             "c_mid": (cm / np.maximum(n, 1))[keep],
             "rounds": n[keep],
             "breakups": k[keep].astype(int),
             "rate": rate[keep],
-            "lo": (rate - 1.96 * se)[keep],
-            "hi": (rate + 1.96 * se)[keep],
+            "lo": (rate - half)[keep],
+            "hi": (rate + half)[keep],
         }
     )
 

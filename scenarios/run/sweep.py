@@ -37,6 +37,7 @@ from typing import Callable, Iterable
 import numpy as np
 
 from scenarios.output.files import atomic_write, write_parquet
+from scenarios.run.measures import MEASURES, run_measures
 from scenarios.sweep_spec import RunSpec, SweepPlan, format_value
 
 MANIFEST = "manifest.json"
@@ -49,61 +50,6 @@ PARTIAL = ".partial-"
 MAX_POOL_RESTARTS = 3
 #: modules the local pool's fork server imports once for all its workers
 WORKER_PRELOAD = ("scenarios.run.sweep", "scenarios.run.runner", "agents.model")
-
-MEASURES = (
-    "mean_churn",
-    "breakup_rate",
-    "mean_c",
-    "final_c",
-    "c_start_mean",
-    "mean_spell_length",
-    "mean_contribution",
-    "free_riding_gap",
-    "mean_protege_payoff",
-    "mean_patron_payoff",
-)
-
-
-# ------------------------------------------------------------------ measures
-def run_measures(model) -> dict[str, float]:
-    """A finished run's outcome measures (the summary's columns).
-
-    * ``mean_churn``: breakups per alliance-round, averaged over the rounds.
-    * ``breakup_rate``: share of alliance spells that ended in a breakup (the
-      rest were still together at the end of the run).
-    * ``mean_c`` / ``final_c``: the population's mean search cost, averaged over
-      the rounds / after the last round; ``c_start_mean``: the mean of the
-      protégés' starting levels (drawn from the scenario's distribution).
-    * ``mean_spell_length``: mean duration (rounds) of the spells that ended in
-      a breakup (nan if none did), as in ``alliances run``'s summary.
-    * ``mean_contribution``, ``free_riding_gap``: the patrons' mean contribution
-      when the alliance acted, and its excess over the free-riding minimum
-      phi - 1 (phi - the protégé's benefit if the pie is divided; weighted by the
-      number of alliances that acted each round).
-    * ``mean_protege_payoff``, ``mean_patron_payoff``: per alliance-round.
-    """
-    steps = model.steps_table().to_pandas()
-    spells = model.alliances_table().to_pandas()
-    ended = spells["ended"].astype(str) == "breakup"
-    w = steps["acted"].to_numpy(dtype=float)
-    ok = w > 0
-
-    def wmean(col):
-        return float(np.average(steps[col].to_numpy()[ok], weights=w[ok])) if ok.any() else float("nan")
-
-    return {
-        "mean_churn": float(steps["churn_rate"].mean()),
-        "breakup_rate": float(ended.mean()) if len(spells) else float("nan"),
-        "mean_c": float(steps["c_mean"].mean()),
-        "final_c": float(steps["c_mean"].iloc[-1]),
-        "c_start_mean": float(np.mean(model.c_start)),
-        "mean_spell_length": float(spells.loc[ended, "duration"].mean()) if ended.any() else float("nan"),
-        "mean_contribution": wmean("mean_contribution"),
-        "free_riding_gap": wmean("free_riding_gap"),
-        "mean_protege_payoff": float(steps["mean_protege_payoff"].mean()),
-        "mean_patron_payoff": float(steps["mean_patron_payoff"].mean()),
-    }
-
 
 # ------------------------------------------------------------------ one run (on a worker)
 def execute_run(task: dict) -> dict:
@@ -534,5 +480,4 @@ def run_sweep(plan: SweepPlan, out: str | Path, workers: int = 2, dask: str | No
         os.close(lock)
 
 
-__all__ = ["run_sweep", "run_measures", "execute_run", "write_summary", "summary_frame", "completed",
-           "SweepReport", "SweepBusy", "MEASURES"]
+__all__ = ["run_sweep", "execute_run", "write_summary", "summary_frame", "completed", "SweepReport", "SweepBusy"]
