@@ -10,13 +10,8 @@ import pytest
 
 solara = pytest.importorskip("solara", reason="the dashboard needs solara (a project dependency)")
 
-from scenarios.dashboard.model import (  # noqa: E402
-    ENV_SCENARIO,
-    OUTSIDER_MODELS,
-    DashboardModel,
-    build_scenario,
-    model_params,
-)
+from scenarios.dashboard.controls import ENV_SCENARIO, model_params  # noqa: E402
+from scenarios.dashboard.model import OUTSIDER_MODELS, DashboardModel, build_scenario  # noqa: E402
 from scenarios.scenario import load_scenario  # noqa: E402
 
 SMALL = """
@@ -243,3 +238,26 @@ def test_divided_pie_is_not_the_papers_game():
     assert isinstance(m.solver, PieSolver) and not m.paper_game
     text = equilibrium_markdown(1.1, 0.01, 0.99, m.solver)
     assert f"| P(breakup) | {m.solver.solve(1.1, 0.01, 0.99).p_breakup:.4f}" in text
+
+
+def test_the_page_reads_the_scenario_file_once(small_scenario, monkeypatch):
+    """Controls, model and Reset all work from the one Scenario the page loaded."""
+    import ipyvuetify as v
+
+    import scenarios.scenario as scenario_module
+
+    reads = []
+    real = scenario_module.read_toml
+    monkeypatch.setattr(scenario_module, "read_toml", lambda path: reads.append(path) or real(path))
+    monkeypatch.setenv(ENV_SCENARIO, small_scenario)
+    from scenarios.dashboard.app import Page
+
+    box, rc = solara.render(solara.AppLayout(children=[Page()]), handle_error=False)
+    try:
+        rc.find(v.Btn, children=["Step"]).widget.click()
+        rc.find(v.Slider, label="Protégés (= alliances)").widget.v_model = 120
+        rc.find(v.Btn, children=["Reset"]).widget.click()
+        assert "120 protégés" in _markdown(box)
+    finally:
+        rc.close()
+    assert [str(p) for p in reads] == [small_scenario]

@@ -1,6 +1,6 @@
 """The dashboard page: ``solara run scenarios.dashboard.app`` (or ``alliances dashboard [SCENARIO]``).
 
-A Mesa SolaraViz page on :class:`scenarios.dashboard.DashboardModel`. The
+A Mesa SolaraViz page on :class:`scenarios.dashboard.model.DashboardModel`. The
 scenario to start from is chosen above Mesa's controls (the first one comes from
 ``$ALLIANCES_DASHBOARD_SCENARIO``, default ``baseline``); choosing another sets
 every control to that scenario's values and starts its model. The controls
@@ -14,8 +14,10 @@ from __future__ import annotations
 import solara
 from mesa.visualization import SolaraViz
 
-from scenarios.dashboard.model import DashboardModel, model_params, scenario_choices, starting_scenario
+from scenarios.dashboard.controls import model_params, scenario_choices, starting_scenario
+from scenarios.dashboard.model import DashboardModel
 from scenarios.dashboard.views import VIEWS
+from scenarios.scenario import load_scenario
 
 TITLE = "Alliances: Fang & Ramsay's game in a population"
 
@@ -33,8 +35,9 @@ def Page():
     first = solara.use_memo(starting_scenario, [])
     scenario = solara.use_reactive(first)
     choices = solara.use_memo(lambda: scenario_choices(first), [first])
-    params = solara.use_memo(lambda: model_params(scenario.value), [scenario.value])
-    model = solara.use_memo(lambda: DashboardModel(base_scenario=scenario.value), [scenario.value])
+    sc = solara.use_memo(lambda: load_scenario(scenario.value), [scenario.value])  # the file, read once
+    params = solara.use_memo(lambda: model_params(sc), [scenario.value])
+    model = solara.use_memo(lambda: DashboardModel(base_scenario=sc), [scenario.value])
     solara.Title("Alliances dashboard")
     with solara.Sidebar():
         ScenarioPicker(scenario, choices)
