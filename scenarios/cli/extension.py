@@ -24,7 +24,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from scenarios.cli import add_param
+from scenarios.cli.options import add_param
 from scenarios.studies.offers import DEFAULT_DISTS
 
 OFFERS_DESCRIPTION, PIE_DESCRIPTION = __doc__.split("\n\n")[1:3]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from scenarios.cli import add_param
+from scenarios.cli.options import add_param
 from scenarios.output.figures import DEFAULTS, FIGURES, write_figure
 
 
