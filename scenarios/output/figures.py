@@ -20,7 +20,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from analytic.paper import C_PROP1
 from scenarios.output.files import save_figure
 from scenarios.output.style import seaborn_pyplot
 
@@ -113,6 +112,8 @@ def _draw_curve(sns, ax, df: pd.DataFrame, y: str, label: str) -> None:
 
 def plot_figure3(df: pd.DataFrame, path: str | Path) -> Path:
     """Draw Figure 3 from ``figure3_data``'s frame to a PNG at ``path``."""
+    from analytic.paper import C_PROP1  # here: the CLI imports this module at every start
+
     plt, sns = seaborn_pyplot()
     phi, delta = float(df["phi"].iloc[0]), float(df["delta"].iloc[0])
     fig, ax = plt.subplots(figsize=(7, 4.5))
