@@ -8,7 +8,7 @@ Layout of a sweep directory DIR::
                              spec.json (the run's full scenario), done.json (written last)
     DIR/runs/<id>/error.json a run that raised: its error (retried by the next resume)
     DIR/summary.parquet      one row per planned run: parameters, seed, status, measures
-    DIR/sweep_*.png          plots across the sweep (scenarios/sweep_plots.py)
+    DIR/sweep_*.png          plots across the sweep (scenarios/output/sweep_plots.py)
 
 Crash safety. Workers never write into DIR: a run's files come back to the
 driver, which writes them into ``runs/.partial-<id>-<random>/`` with
