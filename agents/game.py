@@ -1,26 +1,27 @@
 """One round of the two-period alliance game for many alliances at once.
 
 This is the only place where a round is played. Given each alliance's
-equilibrium first offer ``r1`` and the protégé's first move (from
-``analytic.solve_many``), its parameters and two pre-drawn uniforms per
-alliance (the ad hoc partners' offers ``x1`` and ``x2``, which are U[0, 1]), it
+equilibrium first offer ``r1`` and the protégé's first move (from the solver's
+``solve_many``), its parameters and the two outside offers of the round per
+alliance (``x1`` and ``x2``, drawn before by the solver's ``draw_offers``), it
 plays the equilibrium strategy profile draw by draw, vectorized with numpy:
 
 * ``accept``: the alliance acts in period 1 with contribution ``r1``.
 * ``search``: the protégé pays ``c`` and sees ``x1``. He takes ``max(r1, x1)``
-  now iff it is at least ``g = analytic.protege_reservation_period1(x1, ...)``;
+  now iff it is at least ``g = solver.protege_reservation_period1(x1, ...)``;
   ``x1`` wins a tie with ``r1`` (a breakup), else the alliance acts at ``r1``.
   Otherwise period 2 with the standing offer ``x1``.
 * ``delay``: period 2 with ``x1 = 0``.
-* period 2: the patron offers ``r2 = analytic.patron_offer_period2(x1, ...)``.
+* period 2: the patron offers ``r2 = solver.patron_offer_period2(x1, ...)``.
   With ``s_bar = max(x1, r2, phi - 1)`` the protégé searches again iff
-  ``analytic.protege_searches_period2(s_bar, c)``; he then takes the best of
+  ``solver.protege_searches_period2(s_bar, c)``; he then takes the best of
   ``x2, r2, x1`` (ties to the most recent: ``x2 > r2 > x1``), else the better of
   ``r2`` and ``x1`` (``r2`` on a tie). If what he would take is below
   ``phi - 1`` nothing is produced.
 
-Pure functions of arrays: no random numbers are drawn here, so tests can feed
-chosen draws.
+``solver`` is an ``analytic.protocol.GameSolver`` (default: the paper's game,
+``analytic.PAPER_GAME``). Pure functions of arrays: no random numbers are drawn
+here, so tests can feed chosen offers.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+
+from analytic import PAPER_GAME
 
 #: First moves, in the order of their integer codes.
 FIRST_MOVES = ("accept", "search", "delay")
@@ -84,42 +87,36 @@ class RoundResult:
         return move
 
 
-def play_round(r1, first_move, phi, c, delta, u1, u2, solver=None) -> RoundResult:
+def play_round(r1, first_move, phi, c, delta, offer1, offer2, solver=None) -> RoundResult:
     """Play one round of the equilibrium in every alliance.
 
     ``r1``, ``first_move`` (integer codes, see :func:`move_codes`), ``phi``,
-    ``c``, ``u1`` and ``u2`` are arrays of one entry per alliance (``phi`` and
-    ``delta`` may be scalars). ``u1`` and ``u2`` are the U[0, 1] offers of the
-    first and second ad hoc partner; they are only looked at where a search
-    happens. ``solver`` is the module (or strategy object) providing the
-    strategy functions (default: ``analytic``); if it has ``outside_offer(u)``
-    (``analytic.general.GeneralSolver``), the uniforms are mapped through it to
-    offers from its distribution first. If it has ``benefits``
-    (``analytic.bargaining.PieSolver``, extension 3: unequal benefits from the
-    good), the round is played in the ad hoc units of its strategy functions
-    (phi and the patron's offers shifted, see ``analytic.bargaining``);
-    contributions, ``r2`` and payoffs are reported as paid.
+    ``c``, ``offer1`` and ``offer2`` are arrays of one entry per alliance
+    (``phi`` and ``delta`` may be scalars). ``offer1`` and ``offer2`` are
+    the offers of the first and second ad hoc partner (the solver's
+    ``draw_offers``); they are only looked at where a search happens.
+    ``solver`` (an ``analytic.protocol.GameSolver``, default
+    ``analytic.PAPER_GAME``) provides the strategy functions and the benefits
+    from the good: unless they are the paper's (``benefits.is_paper``; they are
+    not for ``analytic.bargaining.PieSolver``, extension 3), the round is played
+    in the ad hoc units of its strategy functions (phi and the patron's offers
+    shifted, see ``analytic.bargaining``); contributions, ``r2`` and payoffs
+    are reported as paid.
     """
-    if solver is None:
-        import analytic as solver
-    benefits = getattr(solver, "benefits", None)
-    b_patron, b_ally, b_ad_hoc = (1.0, 1.0, 1.0) if benefits is None else (
-        benefits.patron, benefits.protege_ally, benefits.protege_ad_hoc)
+    solver = PAPER_GAME if solver is None else solver
+    benefits = solver.benefits
+    b_patron, b_ally, b_ad_hoc = benefits.patron, benefits.protege_ally, benefits.protege_ad_hoc
     shift = b_ad_hoc - b_ally  # a contribution r is worth r - shift against an ad hoc offer
 
     r1 = np.asarray(r1, dtype=float)
     n = r1.shape[0]
     first_move = np.asarray(first_move)
     phi = np.broadcast_to(np.asarray(phi, dtype=float), (n,))
-    phi_play, r1 = (phi, r1) if benefits is None else (phi - b_ad_hoc + 1.0, r1 - shift)
+    phi_play, r1 = (phi, r1) if benefits.is_paper else (phi - b_ad_hoc + 1.0, r1 - shift)
     c = np.broadcast_to(np.asarray(c, dtype=float), (n,))
     delta = float(delta)
-    u1 = np.asarray(u1, dtype=float)
-    u2 = np.asarray(u2, dtype=float)
-    # A solver for another outside-offer distribution maps the uniforms to offers (inverse CDF).
-    outside_offer = getattr(solver, "outside_offer", None)
-    if outside_offer is not None:
-        u1, u2 = np.asarray(outside_offer(u1), dtype=float), np.asarray(outside_offer(u2), dtype=float)
+    offer1 = np.asarray(offer1, dtype=float)
+    offer2 = np.asarray(offer2, dtype=float)
 
     outcome = np.full(n, NONE, dtype=np.int8)
     period = np.ones(n, dtype=np.int8)
@@ -139,7 +136,7 @@ def play_round(r1, first_move, phi, c, delta, u1, u2, solver=None) -> RoundResul
     # Period 1: search, then take the best standing offer now or move on.
     srch = np.flatnonzero(first_move == SEARCH)
     searches[srch] = 1
-    xs = u1[srch]
+    xs = offer1[srch]
     x1[srch] = xs
     ps, cs, rs = phi_play[srch], c[srch], r1[srch]
     g = np.asarray(solver.protege_reservation_period1(xs, ps, cs, delta), dtype=float)
@@ -170,7 +167,7 @@ def play_round(r1, first_move, phi, c, delta, u1, u2, solver=None) -> RoundResul
         choice = np.where(ra >= xa, ra, xa)
         src = np.where(ra >= xa, FROM_PATRON, FROM_X1).astype(np.int8)
         # a second search: x2 wins ties with both r2 and x1
-        xb = u2[later]
+        xb = offer2[later]
         use_x2 = again & (xb >= choice)
         choice = np.where(use_x2, xb, choice)
         src = np.where(use_x2, FROM_X2, src).astype(np.int8)

@@ -4,9 +4,10 @@ A population of protégés, patrons and ad hoc partners. Each protégé is in on
 alliance with a patron; the alliance has a search cost c (its institutional
 integration) and, every round, faces one collective-good problem with production
 cost phi and discount factor delta. The pair plays the subgame-perfect
-equilibrium of ``analytic.solve(phi, c, delta)`` draw by draw (``agents.game``);
-a search draws an ad hoc partner from the pool, whose offer is U[0, 1] from the
-model's rng.
+equilibrium of its solver (an ``analytic.protocol.GameSolver``; default the
+paper's game, ``analytic.PAPER_GAME``) draw by draw (``agents.game``); a search
+draws an ad hoc partner from the pool, whose offer the solver's ``draw_offers``
+makes from the model's rng (the paper's game: U[0, 1]).
 
 Outcomes: the alliance acts (the patron's contribution is recorded), the
 protégé breaks up and produces with the ad hoc partner, or nothing is produced.
@@ -21,6 +22,9 @@ from __future__ import annotations
 import numpy as np
 from mesa import Model
 from mesa.datacollection import DataCollector
+
+from analytic import PAPER_GAME
+from analytic.protocol import GameSolver
 
 from agents.agents import AdHocPartner, Patron, Protege
 from agents.distributions import CostDistribution, PhiProcess
@@ -64,6 +68,9 @@ METRICS = (
 )
 
 
+_MOVE_NAMES = np.array(FIRST_MOVES)
+
+
 def _quartiles(x: np.ndarray) -> tuple[float, float, float]:
     n = x.size
     if n == 0:
@@ -87,7 +94,9 @@ class AllianceModel(Model):
         investment: how c moves inside an alliance (default: fixed).
         record_events: keep one row per alliance-round (needed for ``events_table``).
         rng: seed or numpy Generator; all randomness comes from ``self.rng``.
-        solver: module with the analytic API (default ``analytic``).
+        solver: the game variant played, an ``analytic.protocol.GameSolver`` (default
+            ``analytic.PAPER_GAME``): its equilibria, strategy functions, outside offers
+            (``draw_offers``) and benefits from the good.
     """
 
     def __init__(
@@ -104,13 +113,14 @@ class AllianceModel(Model):
         solver=None,
     ):
         super().__init__(rng=rng)
-        if solver is None:
-            import analytic as solver
+        solver = PAPER_GAME if solver is None else solver
+        if not isinstance(solver, GameSolver):
+            raise ValueError(f"solver: must be an analytic.protocol.GameSolver (e.g. analytic.PAPER_GAME,"
+                             f" analytic.make_solver(...)), got {solver!r}")
         self.solver = solver
         # the protégé's benefit in the alliance (1 in the paper; extension 3 divides the pie):
         # the free-riding minimum contribution is phi minus it
-        benefits = getattr(solver, "benefits", None)
-        self.protege_benefit = 1.0 if benefits is None else benefits.protege_ally
+        self.protege_benefit = solver.benefits.protege_ally
         for name, v, lo in (("n_proteges", n_proteges, 1), ("n_patrons", n_patrons, 1), ("n_ad_hoc", n_ad_hoc, 3)):
             if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < lo:
                 raise ValueError(f"{name}: must be an integer >= {lo}, got {v!r}")
@@ -231,16 +241,6 @@ class AllianceModel(Model):
             k += k >= ex[0]
         return k
 
-    def outside_offers(self, partner1: np.ndarray, partner2: np.ndarray, phi) -> tuple[np.ndarray, np.ndarray]:
-        """The offers x1, x2 that the drawn ad hoc partners would make, one per alliance.
-
-        ``partner1``/``partner2`` are pool positions (-1: no such search possible).
-        Baseline: independent U[0, 1] draws from the model's rng. Override this
-        (or assign a function) to make the ad hoc partners strategic.
-        """
-        u = self.rng.random((2, self.n_proteges))
-        return u[0], u[1]
-
     def step(self) -> None:
         """Play one round in every alliance, then update alliances and collect metrics."""
         t = self.steps
@@ -260,8 +260,9 @@ class AllianceModel(Model):
         if may2.size:
             first = np.where(p1[may2] >= 0, p1[may2], self.n_ad_hoc)
             p2[may2] = self._draw_partners(may2, [own[may2], first])
-        u1, u2 = self.outside_offers(p1, p2, phi)
-        res = play_round(self.eq_r1, self.eq_move, phi, self.c, self.delta, u1, u2, solver=self.solver)
+        x1, x2 = self.solver.draw_offers(self.rng, self.eq_r1, _MOVE_NAMES[self.eq_move], phi, self.c, self.delta,
+                                         partners=(p1, p2))
+        res = play_round(self.eq_r1, self.eq_move, phi, self.c, self.delta, x1, x2, solver=self.solver)
         p2[np.isnan(res.x2)] = -1  # second partners of searches that did not happen
         s2 = np.flatnonzero(p2 >= 0)
         drawn = np.concatenate([p1[s1], p2[s2]]) + self.n_patrons

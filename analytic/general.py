@@ -54,47 +54,19 @@ quantiles of F) for Beta distributions, see tests/test_general.py.
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
-
 import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
+from analytic.division import Benefits
 from analytic.params import validate, validate_scalar
+from analytic.protocol import GameSolver, independent_offers
+from analytic.result import GENERAL_FIELDS, Equilibrium
 
 TIE_TOLERANCE = 1e-12
 _GL_G = np.polynomial.legendre.leggauss(8)
 _GL_X = np.polynomial.legendre.leggauss(12)
 _Q_NAMES = ("one", "P2", "PA", "C", "V2", "x")
-
-
-@dataclass(frozen=True)
-class GeneralEquilibrium:
-    """The subgame-perfect equilibrium at one point, for outside offers drawn from F."""
-
-    phi: float
-    c: float
-    delta: float
-    r1: float
-    first_move: str
-    u_patron: float
-    u_protege: float
-    p_alliance: float
-    p_breakup: float
-    p_none: float
-    p_period2: float
-    expected_contribution: float
-    contribution_excess: float
-    r_star: float       # min{s : G(s) <= c} (eq. 3 for any F)
-    r_tilde: float      # the patron plays the period-2 lottery iff m < r~ (nan: never)
-    regime: str         # 'prop1' (no period-2 lottery at m = phi - 1) | 'prop2'
-    margin: float       # patron's payoff of her choice minus her best other first move
-
-    def as_dict(self) -> dict:
-        return asdict(self)
-
-
-GENERAL_FIELDS = tuple(f.name for f in fields(GeneralEquilibrium))
 
 
 def _gl_nodes(lo, hi, rule):
@@ -105,7 +77,7 @@ def _gl_nodes(lo, hi, rule):
     return lo + half * (t + 1.0), half * w
 
 
-class Period2Profile:
+class Period2Profile(GameSolver):
     """Period-2 strategy functions with analytic's signatures, from a solver's `period2(x1, phi, c)`
     (a dict with r2 and V2) and `search_threshold(c)` (r*: he searches again below it)."""
 
@@ -127,8 +99,7 @@ class Period2Profile:
 
 class GeneralSolver(Period2Profile):
     """Backward induction of the alliance game for outside offers x ~ F (a frozen scipy.stats
-    distribution with support in [0, 1]); also the strategy object `agents.game.play_round`
-    takes as ``solver=`` (it maps the model's uniforms to offers with `outside_offer`)."""
+    distribution with support in [0, 1]); its `draw_offers` draws the agents' offers from F."""
 
     def __init__(self, dist=None, label: str | None = None, patron_benefit: float = 1.0):
         self.dist = stats.uniform(0.0, 1.0) if dist is None else dist
@@ -138,6 +109,8 @@ class GeneralSolver(Period2Profile):
         if lo < 0.0 or hi > 1.0:
             raise ValueError(f"outside-offer distribution must have its support in [0, 1], got [{lo:g}, {hi:g}]")
         self.label = label or "U[0, 1]"
+        # in the paper's terms: a patron's benefit b, the protégé's 1 with either partner
+        self.benefits = Benefits(patron=self.patron_benefit)
         self._setup_F()
         self._setup_G()
         self._setup_L()
@@ -174,6 +147,10 @@ class GeneralSolver(Period2Profile):
     def outside_offer(self, u):
         """Offers from U[0, 1] draws (inverse CDF): how agents draw an ad hoc partner's offer."""
         return np.clip(self.dist.ppf(np.asarray(u, dtype=float)), 0.0, 1.0)
+
+    def draw_offers(self, rng, r1, first_move, phi, c, delta, partners=None):
+        """Two offers ~ F per alliance: `outside_offer` of ``rng.random((2, n))``, whoever was drawn."""
+        return independent_offers(rng, len(r1), self.outside_offer)
 
     def _setup_G(self):
         n = 2048
@@ -298,9 +275,9 @@ class GeneralSolver(Period2Profile):
         return out.astype(str)
 
     # ------------------------------------------------------------ solving
-    def solve(self, phi: float, c: float, delta: float) -> GeneralEquilibrium:
+    def solve(self, phi: float, c: float, delta: float) -> Equilibrium:
         phi, c, delta = validate_scalar(phi, c, delta)
-        return GeneralEquilibrium(**_Point(self, phi, c, delta).equilibrium())
+        return Equilibrium(**_Point(self, phi, c, delta).equilibrium(), columns=GENERAL_FIELDS, solver=self)
 
     def solve_many(self, phi, c, delta) -> pd.DataFrame:
         """Equilibria over arrays of parameters (broadcast); one row per point (GENERAL_FIELDS)."""
@@ -568,4 +545,4 @@ def distribution_label(name: str, params: dict) -> str:
     return "U[0, 1]" if name == "uniform" and not params else f"{name}({_fmt(params)})"
 
 
-__all__ = ["GeneralSolver", "GeneralEquilibrium", "GENERAL_FIELDS", "make_distribution", "solver_for"]
+__all__ = ["GeneralSolver", "GENERAL_FIELDS", "distribution_label", "make_distribution", "solver_for"]

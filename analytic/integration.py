@@ -8,7 +8,7 @@ weighted mean of its expected utility (for 'joint': the product of the two mean 
 
 Candidates: a grid on [c_low, c_high] (1/32 added if inside), plus, for each phi of the
 belief, every switch to the offer accepted at once between grid points, located by
-bisection (``analytic.welfare._accept_switches``) -- u_protege jumps up there (Prop. 1).
+bisection (``analytic.welfare.accept_switches``) -- u_protege jumps up there (Prop. 1).
 All are evaluated with one vectorized ``solve_many`` call (plus one for the switches).
 Ties go to the smaller c. Accuracy: the grid step away from the switches (the optimum in
 a smooth stretch is found to within one grid step, (c_high - c_low) / (n_grid - 1)).
@@ -22,7 +22,7 @@ import numpy as np
 from analytic.paper import C_PROP1
 from analytic.params import validate
 from analytic.solver import solve_many
-from analytic.welfare import _accept_switches
+from analytic.welfare import accept_switches
 
 CHOOSERS = ("protege", "patron", "joint")
 
@@ -84,7 +84,7 @@ def choose_many(beliefs, delta, chooser="protege", c_low=0.0, c_high=0.1, n_grid
     acc = (table["first_move"] == "accept").to_numpy().reshape(shape)
     rows, cols = np.nonzero(acc[:, 1:] & ~acc[:, :-1])
     if rows.size:  # switches to the offer accepted at once: evaluate them for every phi
-        cs = np.unique(_accept_switches(allphi[rows], grid[cols], grid[cols + 1], delta))
+        cs = np.unique(accept_switches(allphi[rows], grid[cols], grid[cols + 1], delta))
         ts = solve_many(allphi[:, None], cs[None, :], delta)
         sshape = (allphi.size, cs.size)
         cands = np.concatenate([grid, cs])

@@ -30,14 +30,16 @@ below r2). Period 1: against r1 the protégé's search pays
 with a = phi - 1, P_win = 1 - H(rho)^k; the patron gets H(rho)^k (1 - r1) (or
 H(rho)^k delta P2(0)). The patron's best offer is found on a grid of 1,001 offers plus the
 least offer accepted at once (bisection), refined by zooming grids; accuracy ~1e-9 in
-payoffs for k = 1 (closed forms) and ~1e-7 for k >= 2 (quadrature of G_k and the bids).
+payoffs for k = 1 (closed forms) and ~1e-7 for k >= 2 (quadrature of G_k and the bids);
+G_k and r* (inverted exactly between the table's grid points) to ~1e-12.
 
 Result for k = 1 (any H, any c >= 0, delta): the outsider bids exactly the reserve
 max(r1, phi - 1) (Bertrand: it only has to match), so a search is worth nothing net of
 its cost; the protégé accepts r1 = phi - 1 at once, nothing breaks up, the patron pays
 the free-riding minimum and the protégé gets 0 for every c: institutional investment has
 no value (c* is undefined). Outsiders that offer their valuation (``truthful=True``) are
-the game of `analytic.general` with F = H^k (k = 1: the baseline; U[0, 1]: `analytic`).
+the game of `analytic.general` with F = H^k (k = 1: the baseline; U[0, 1]: the paper's
+game, `analytic.PAPER_GAME`).
 
 Gaps: where the patron plays the period-2 lottery, g jumps above x just above r~ and A(r1)
 is a union of intervals: an offer in a gap is turned down (he holds out). For k >= 2 the
@@ -47,46 +49,24 @@ receipt is its expected winning bid. With one interval that auction is the usual
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
-
 import numpy as np
 import pandas as pd
 from scipy import stats
 
 from analytic.auction import AuctionTables, BandAuction
-from analytic.general import Period2Profile
+from analytic.general import GeneralSolver, Period2Profile, distribution_label, make_distribution
 from analytic.params import validate, validate_scalar
+from analytic.result import OUTSIDER_FIELDS, Equilibrium
+from analytic.solver import PAPER_GAME
 
 TIE_TOLERANCE = 1e-12
 _GL = np.polynomial.legendre.leggauss(24)
+_GL5 = np.polynomial.legendre.leggauss(5)
 
 
-@dataclass(frozen=True)
-class OutsiderEquilibrium:
-    phi: float
-    c: float
-    delta: float
-    k: int
-    r1: float
-    first_move: str
-    u_patron: float
-    u_protege: float
-    p_alliance: float
-    p_breakup: float
-    p_none: float
-    p_period2: float
-    expected_contribution: float
-    contribution_excess: float
-    reserve: float          # rho(r1): the least outside offer the protégé takes in period 1
-    expected_outside_offer: float  # E[winning outside offer | a breakup in period 1] (nan if none)
-    r_star: float           # period 2: he searches again iff s < r* (k = 1: r* = 0, never)
-    offer_gaps: int = 0     # gaps in A(r1) at the equilibrium offer (0: the interval [reserve, 1])
-
-    def as_dict(self) -> dict:
-        return asdict(self)
-
-
-OUTSIDER_FIELDS = tuple(f.name for f in fields(OutsiderEquilibrium))
+def _second_survival(h, k):
+    """P(v_(2) > t), the second-highest of k iid valuations, from h = H(t): 1 - H^k - k H^(k-1) (1 - H)."""
+    return 1.0 - h**k - k * h ** (k - 1) * (1.0 - h)
 
 
 class StrategicOutsiders(Period2Profile):
@@ -103,12 +83,26 @@ class StrategicOutsiders(Period2Profile):
         self.label = label or "U[0, 1]"
         self._tables = AuctionTables(self.H, self.k)
         self._base_cache, self._auction_cache = {}, {}
-        # G_k(s) = int_s^1 P(v_(2) > t) dt on the tables' grid (trapezoid on 20,001 points + exact ends)
+        # G_k(s) = int_s^1 P(v_(2) > t) dt at the tables' 20,001 grid points (5-point Gauss-Legendre
+        # per cell on H itself); between them G follows the integral of the linear interpolant of
+        # P(v_(2) > t), scaled to the cell's exact increment (see `G`)
         t, k = self._tables, self.k
         self._x = t.x
-        surv2 = 1.0 - t.hk - (k * t.hk1 * (1.0 - t.h) if k > 1 else 0.0)  # P(v_(2) > t)
-        seg = 0.5 * (surv2[1:] + surv2[:-1]) * np.diff(self._x)
-        self._G = np.concatenate([np.cumsum(seg[::-1])[::-1], [0.0]]) if k > 1 else np.zeros_like(self._x)
+        if k > 1:
+            self._surv2 = _second_survival(t.h, k)
+            nodes, weights = _GL5
+            half = 0.5 * np.diff(self._x)
+            pts = 0.5 * (self._x[1:] + self._x[:-1])[:, None] + half[:, None] * nodes
+            seg = half * (_second_survival(np.clip(np.asarray(self.H.cdf(pts), dtype=float), 0.0, 1.0), k) @ weights)
+            self._G = np.concatenate([np.cumsum(seg[::-1])[::-1], [0.0]])
+        else:
+            self._surv2 = self._G = np.zeros_like(self._x)
+        # in cell j, G(x_j+1 - u) = G(x_j+1) + u (ga_j + u gb_j) for u in [0, x_j+1 - x_j]: the integral
+        # of the linear interpolant of P(v_(2) > t), scaled to the cell's exact increment of G
+        lo, hi, h = self._surv2[:-1], self._surv2[1:], np.diff(self._x)
+        trapezoid = 0.5 * (lo + hi) * h
+        scale = np.divide(self._G[:-1] - self._G[1:], trapezoid, out=np.zeros_like(h), where=trapezoid > 0)
+        self._ga, self._gb = scale * hi, scale * (lo - hi) / (2.0 * h)
         self._keep = t.hk  # P(v_(1) < r) = H(r)^k
         lottery = (1.0 - self._x) * self._keep
         self._suffix_best = np.maximum.accumulate(lottery[::-1])[::-1]
@@ -126,7 +120,10 @@ class StrategicOutsiders(Period2Profile):
 
     def G(self, s):
         """E[(v_(2) - s)^+]: what an auction with reserve s adds for the protégé (0 when k = 1)."""
-        return np.interp(np.clip(s, 0.0, 1.0), self._x, self._G)
+        s = np.minimum(np.maximum(np.asarray(s, dtype=float), 0.0), 1.0)
+        j = np.minimum(np.searchsorted(self._x, s, side="right") - 1, len(self._x) - 2)  # s in cell j
+        u = self._x[j + 1] - s
+        return self._G[j + 1] + u * (self._ga[j] + u * self._gb[j])
 
     def bid(self, v, reserve):
         """Equilibrium bid of an outsider with valuation v >= reserve (first-price, reserve)."""
@@ -143,12 +140,18 @@ class StrategicOutsiders(Period2Profile):
         return v - integral
 
     def r_star(self, c):
-        """min{s : G_k(s) <= c} (k = 1: 0)."""
+        """min{s : G_k(s) <= c} (k = 1: 0): G inverted exactly in its grid cell (a quadratic)."""
         c = np.asarray(c, dtype=float)
         if self.k == 1:
             return np.zeros_like(c)
         i = np.searchsorted(-self._G, -c, side="left")  # first grid point with G <= c
-        return self._x[np.clip(i, 0, len(self._x) - 1)]
+        j = np.clip(i - 1, 0, len(self._x) - 2)  # G(x_j) > c >= G(x_j+1): r* = x_j+1 - u in cell j
+        d = c - self._G[j + 1]
+        ga, gb = self._ga[j], self._gb[j]
+        with np.errstate(invalid="ignore", divide="ignore"):  # the root u >= 0 of gb u^2 + ga u = d
+            u = np.where(d > 0, 2.0 * d / (ga + np.sqrt(np.maximum(ga**2 + 4.0 * gb * d, 0.0))), 0.0)
+        u = np.clip(np.nan_to_num(u), 0.0, self._x[j + 1] - self._x[j])
+        return np.where(i == 0, self._x[0], self._x[j + 1] - u)
 
     # ---------------------------------------------------------------- period 2
     def period2(self, x1, phi, c):
@@ -266,13 +269,15 @@ class StrategicOutsiders(Period2Profile):
         s = self.search_outcome(r1, phi, c, delta)["u_protege"]
         dl = self._delay(phi, c, delta)["u_protege"]
         acc = r1 - (phi - 1.0)
-        return np.where((acc >= s - TIE_TOLERANCE) & (acc >= dl - TIE_TOLERANCE), "accept",
+        # the tie tolerance never has him accept less than phi - 1 (a loss; a delay is worth >= 0)
+        return np.where((acc >= s - TIE_TOLERANCE) & (acc >= dl - TIE_TOLERANCE) & (acc >= 0.0), "accept",
                         np.where(s >= dl - TIE_TOLERANCE, "search", "delay"))
 
-    def solve(self, phi: float, c: float, delta: float) -> OutsiderEquilibrium:
+    def solve(self, phi: float, c: float, delta: float) -> Equilibrium:
         phi, c, delta = validate_scalar(phi, c, delta)
         a = phi - 1.0
         grid = np.linspace(0.0, 1.0, 1001)
+        floor_accepted = self.protege_first_move(np.array([a]), phi, c, delta)[0] == "accept"
         for _ in range(3):  # zoom on the best of each first move
             moves = self.protege_first_move(grid, phi, c, delta)
             so = self.search_outcome(grid, phi, c, delta)
@@ -290,6 +295,8 @@ class StrategicOutsiders(Period2Profile):
                     else:
                         lo = mid
                 extra.append(hi)
+            if floor_accepted:
+                extra.append(a)  # the free-riding minimum itself (k = 1: the closed form), not a bisection end
             best = {}
             for mv in ("accept", "search", "delay"):
                 idx = np.flatnonzero(moves == mv)
@@ -325,8 +332,8 @@ class StrategicOutsiders(Period2Profile):
             reserve, offer = np.nan, np.nan
         p_none = float(np.clip(1.0 - o["p_alliance"] - o["p_breakup"], 0.0, 1.0))
         ec = o["contribution_mass"] / o["p_alliance"] if o["p_alliance"] > 0 else np.nan
-        return OutsiderEquilibrium(
-            phi=phi, c=c, delta=delta, k=self.k, r1=r1, first_move=move, u_patron=float(o["u_patron"]),
+        return Equilibrium(
+            columns=OUTSIDER_FIELDS, solver=self, phi=phi, c=c, delta=delta, k=self.k, r1=r1, first_move=move, u_patron=float(o["u_patron"]),
             u_protege=float(o["u_protege"]), p_alliance=float(o["p_alliance"]), p_breakup=float(o["p_breakup"]),
             p_none=p_none, p_period2=float(o["p_period2"]), expected_contribution=float(ec),
             contribution_excess=float(ec - a), reserve=float(reserve), expected_outside_offer=float(offer),
@@ -338,8 +345,9 @@ class StrategicOutsiders(Period2Profile):
                             columns=list(OUTSIDER_FIELDS))
 
     # ---------------------------------------------------------------- the agents
-    def offers(self, rng, r1, first_move_search, phi, c, delta):
-        """Outside offers (x1, x2) for one round of many alliances, from fresh valuations.
+    def draw_offers(self, rng, r1, first_move, phi, c, delta, partners=None):
+        """Outside offers (x1, x2) for one round of many alliances, from fresh valuations
+        ``H.ppf(rng.random((n, k)))`` for the first search, then for the second.
 
         x1: the winning bid against the period-1 reserve rho(r1) (0: no acceptable offer);
         x2: the winning bid against r2 after no acceptable first offer (period 2 is reached
@@ -387,19 +395,16 @@ class _MaxOf:
 
 
 def truthful_solver(k: int = 1, valuations=None, label: str | None = None):
-    """Outsiders who offer their valuations: `analytic` (k = 1, U[0, 1]) or `analytic.general` with F = H^k."""
-    from analytic.general import GeneralSolver
-
+    """Outsiders who offer their valuations: the paper's game `analytic.PAPER_GAME` (k = 1, U[0, 1])
+    or `analytic.general`'s with F = H^k."""
     if k == 1 and valuations is None:
-        import analytic
-
-        return analytic
+        return PAPER_GAME
     base = stats.uniform(0.0, 1.0) if valuations is None else valuations
     dist = base if k == 1 else _MaxOf(base, k)
     return GeneralSolver(dist, label=f"max of {k} x {label or 'U[0, 1]'}" if k > 1 else label)
 
 
-__all__ = ["StrategicOutsiders", "OutsiderEquilibrium", "OUTSIDER_FIELDS", "truthful_solver", "outsiders_solver"]
+__all__ = ["StrategicOutsiders", "OUTSIDER_FIELDS", "truthful_solver", "outsiders_solver"]
 
 
 _CACHE: dict = {}
@@ -408,12 +413,10 @@ _CACHE: dict = {}
 def outsiders_solver(k: int = 1, dist: str = "uniform", truthful: bool = False, **params):
     """A (cached) solver for k outsiders per search with valuations ~ scipy.stats.<dist>(**params):
     `StrategicOutsiders`, or for truthful outsiders `truthful_solver`."""
-    from analytic.general import _fmt, make_distribution
-
     key = (k, dist, truthful, tuple(sorted(params.items())))
     if key not in _CACHE:
         plain = dist == "uniform" and not params
         H = None if plain else make_distribution(dist, **params)
-        label = "U[0, 1]" if plain else f"{dist}({_fmt(params)})"
+        label = distribution_label(dist, params)
         _CACHE[key] = truthful_solver(k, H, label) if truthful else StrategicOutsiders(k, H, label)
     return _CACHE[key]

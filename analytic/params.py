@@ -15,7 +15,8 @@ C_RANGE = "[0, inf)"
 DELTA_RANGE = "(0, 1]"
 
 
-def _as_float_array(name: str, value) -> np.ndarray:
+def as_number_array(name: str, value) -> np.ndarray:
+    """``value`` as a float array; a one-line ValueError naming ``name`` if it is not a number (nan passes)."""
     try:
         arr = np.asarray(value, dtype=float)
     except (TypeError, ValueError):
@@ -37,9 +38,9 @@ def validate(phi, c, delta) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
     Raises ValueError with a one-line message naming the first bad parameter.
     """
-    phi_a = _as_float_array("phi", phi)
-    c_a = _as_float_array("c", c)
-    delta_a = _as_float_array("delta", delta)
+    phi_a = as_number_array("phi", phi)
+    c_a = as_number_array("c", c)
+    delta_a = as_number_array("delta", delta)
     with np.errstate(invalid="ignore"):
         _check("phi", phi_a, (phi_a > 1) & (phi_a < 2), PHI_RANGE)
         _check("c", c_a, (c_a >= 0) & np.isfinite(c_a), C_RANGE)
@@ -56,4 +57,4 @@ def validate_scalar(phi, c, delta) -> tuple[float, float, float]:
     return float(phi_a), float(c_a), float(delta_a)
 
 
-__all__ = ["validate", "validate_scalar", "PHI_RANGE", "C_RANGE", "DELTA_RANGE"]
+__all__ = ["as_number_array", "validate", "validate_scalar", "PHI_RANGE", "C_RANGE", "DELTA_RANGE"]

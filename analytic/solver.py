@@ -14,72 +14,25 @@ along the lottery part of g; the patron's best search-inducing offer is therefor
 short list of candidates (breakpoints, plateau values, the two stationary points), which
 `solve_many` evaluates exactly and compares with the offer accepted at once, max(r*, phi - 1)
 (Lemma 2), and with letting the protégé delay.
+
+`PaperGame` is this game as an `analytic.protocol.GameSolver` (`PAPER_GAME`, its one
+instance, is what `analytic.make_solver` gives for the paper's setting); `solve`,
+`solve_many` and the strategy functions of `analytic.strategies` are the short way to it.
 """
 from __future__ import annotations
-
-from dataclasses import asdict, dataclass, fields
 
 import numpy as np
 import pandas as pd
 
 from analytic import paper, strategies
 from analytic.params import validate, validate_scalar
+from analytic.protocol import GameSolver, independent_offers
+from analytic.result import EQUILIBRIUM_FIELDS, Equilibrium
 
 #: Payoff differences below this are ties, broken by the tie rules (docs/analytic-api.md).
 TIE_TOLERANCE = 1e-12
 _N_PIECES = 5
 _V2, _P2, _PA, _CONTRIB = range(4)
-
-
-@dataclass(frozen=True)
-class Equilibrium:
-    """The unique subgame-perfect equilibrium at one parameter point, and its outcome."""
-
-    phi: float
-    c: float
-    delta: float
-    r1: float                      # patron's first offer
-    first_move: str                # protégé's first move: 'accept' | 'search' | 'delay'
-    u_patron: float                # expected discounted payoffs
-    u_protege: float
-    p_alliance: float              # the alliance acts
-    p_breakup: float               # the protégé produces with an ad hoc partner
-    p_none: float                  # nothing is produced
-    p_period2: float               # the game reaches period 2
-    expected_contribution: float   # E[patron's contribution | the alliance acts]
-    contribution_excess: float     # expected_contribution - (phi - 1), the free-riding minimum
-    r_star: float                  # eq. 3
-    r_tilde: float                 # eq. 5 (nan when c >= 1/32)
-    r1_star: float                 # section 3.2.1
-    regime: str                    # 'prop1' | 'prop2'
-    delta_lower_bound: float       # section 3.2.1
-    paper_assumptions_hold: bool   # phi < 3/2, delta >= the lower bound, r* >= phi - 1
-
-    def patron_offer_period2(self, x1):
-        """Patron's period-2 offer given the standing outside offer x1 (0 without a first search)."""
-        return strategies.patron_offer_period2(x1, self.phi, self.c, self.delta)
-
-    def protege_reservation_period1(self, x1):
-        """Least best standing offer the protégé takes in period 1 after a search that drew x1."""
-        return strategies.protege_reservation_period1(x1, self.phi, self.c, self.delta)
-
-    def protege_accepts_period1(self, r1, x1):
-        """After a first search that drew x1: does the protégé take max(r1, x1) now (else period 2)?"""
-        return np.maximum(r1, x1) >= self.protege_reservation_period1(x1)
-
-    def protege_searches_period2(self, s_bar):
-        """Does the protégé search in period 2 holding s_bar = max(x1, r2, phi - 1)?"""
-        return strategies.protege_searches_period2(s_bar, self.c)
-
-    def protege_first_move(self, r1):
-        """Protégé's first move against any first offer r1."""
-        return protege_first_move(r1, self.phi, self.c, self.delta)
-
-    def as_dict(self) -> dict:
-        return asdict(self)
-
-
-EQUILIBRIUM_FIELDS = tuple(f.name for f in fields(Equilibrium))
 
 
 def _poly_at(coef, x):
@@ -323,9 +276,9 @@ def solve(phi: float, c: float, delta: float) -> Equilibrium:
     row = solve_many(phi, c, delta).iloc[0]
     values = {name: row[name] for name in EQUILIBRIUM_FIELDS}
     for name, value in values.items():
-        values[name] = value.item() if hasattr(value, "item") else value
+        values[name] = value.item() if isinstance(value, np.generic) else value
     values["paper_assumptions_hold"] = bool(values["paper_assumptions_hold"])
-    return Equilibrium(**values)
+    return Equilibrium(**values, columns=EQUILIBRIUM_FIELDS, solver=PAPER_GAME)
 
 
 def protege_first_move(r1, phi, c, delta):
@@ -335,3 +288,38 @@ def protege_first_move(r1, phi, c, delta):
     game = _Game(phi, c, delta)
     searches = game.search_beats_delay(r1[:, None])[:, 0]
     return np.where(r1 >= game.accept_threshold(), "accept", np.where(searches, "search", "delay"))
+
+
+class PaperGame(GameSolver):
+    """The paper's game: outside offers x ~ U[0, 1], the good worth 1 to each side; exact and vectorized."""
+
+    vectorized = True
+
+    def solve(self, phi: float, c: float, delta: float) -> Equilibrium:
+        return solve(phi, c, delta)
+
+    def solve_many(self, phi, c, delta) -> pd.DataFrame:
+        return solve_many(phi, c, delta)
+
+    def protege_first_move(self, r1, phi, c, delta):
+        return protege_first_move(r1, phi, c, delta)
+
+    def protege_reservation_period1(self, x1, phi, c, delta):
+        return strategies.protege_reservation_period1(x1, phi, c, delta)
+
+    def patron_offer_period2(self, x1, phi, c, delta=1.0):
+        return strategies.patron_offer_period2(x1, phi, c, delta)
+
+    def protege_searches_period2(self, s_bar, c):
+        return strategies.protege_searches_period2(s_bar, c)
+
+    def draw_offers(self, rng, r1, first_move, phi, c, delta, partners=None):
+        """Two U[0, 1] offers per alliance, ``rng.random((2, n))``, whoever was drawn."""
+        return independent_offers(rng, len(r1))
+
+    def describe(self) -> str:
+        return "the paper's game: outside offers ~ U[0, 1], the good worth 1 to each side"
+
+
+#: The paper's game as a solver object (the default solver of the agents).
+PAPER_GAME = PaperGame()

@@ -35,7 +35,7 @@ def _u_protege(phi, c, delta):
     return solve_many(phi, c, delta)["u_protege"].to_numpy()
 
 
-def _accept_switches(phi, lo, hi, delta):
+def accept_switches(phi, lo, hi, delta):
     """Least c in each (lo, hi] at which the first offer is accepted, by bisection to 1e-14."""
     while np.any(hi - lo > 1e-14):
         mid = 0.5 * (lo + hi)
@@ -57,7 +57,7 @@ def _scan(phis, delta):
     u = table["u_protege"].to_numpy().reshape(len(phis), -1)
     accepted = (table["first_move"] == "accept").to_numpy().reshape(u.shape)
     rows, cols = np.nonzero(accepted[:, 1:] & ~accepted[:, :-1])
-    c_switch = _accept_switches(phis[rows], _C_GRID[cols], _C_GRID[cols + 1], delta)
+    c_switch = accept_switches(phis[rows], _C_GRID[cols], _C_GRID[cols + 1], delta)
     u_switch = _u_protege(phis[rows], c_switch, delta) if len(rows) else np.empty(0)
     best_col = np.argmax(u, axis=1)  # first maximum: ties go to the smaller c
     best_c, best_u = _C_GRID[best_col], u[np.arange(len(phis)), best_col]

@@ -72,31 +72,15 @@ class Scenario:
 
     def benefits(self):
         """What the good is worth to each side after the bargaining (`analytic.bargaining.Benefits`)."""
-        return _benefits(self.bargaining)[0]
+        from analytic.division import benefits_of
+
+        return benefits_of(self.bargaining)
 
     def solver(self):
-        """The solver the agents play: ``analytic`` (uniform offers), an ``analytic.general`` one
-        (another distribution), an ``analytic.outsiders`` one (strategic outsiders) or an
-        ``analytic.bargaining`` one (the pie divided unevenly)."""
-        model = self.outsiders.get("model", "uniform")
-        benefits, division = _benefits(self.bargaining)
-        if not benefits.is_paper:
-            from analytic.bargaining import pie_solver
+        """The solver the agents play (`analytic.make_solver` of the [outsiders] and [bargaining] tables)."""
+        from analytic import make_solver
 
-            dist = self.outsiders.get("dist", "uniform")
-            return pie_solver(benefits, dist, self.outsiders.get("params", {}), division=division)
-        if model == "uniform":
-            import analytic
-
-            return analytic
-        if model == "strategic":
-            from analytic.outsiders import outsiders_solver
-
-            o = self.outsiders
-            return outsiders_solver(o["k"], o["dist"], o["truthful"], **o["params"])
-        from analytic.general import solver_for
-
-        return solver_for(self.outsiders["dist"], **self.outsiders.get("params", {}))
+        return make_solver(self.outsiders, self.bargaining)
 
     def with_overrides(self, seed: int | None = None, rounds: int | None = None) -> "Scenario":
         """The same scenario with another seed and/or number of rounds (checked like the file's)."""
@@ -128,18 +112,7 @@ class Scenario:
         """The AllianceModel for this scenario, seeded with ``self.seed`` (or ``rng``)."""
         from agents.model import AllianceModel
 
-        model = AllianceModel(**self.model_kwargs(record_events, rng))
-        self.attach_outsiders(model)
-        return model
-
-    @staticmethod
-    def attach_outsiders(model) -> None:
-        """Give ``model`` (built with ``solver=self.solver()``) the offers hook its outsiders need."""
-        if hasattr(model.solver, "offers"):  # strategic outsiders: offers depend on the state
-            def outside_offers(partner1, partner2, phi, m=model):
-                return m.solver.offers(m.rng, m.eq_r1, None, phi, m.c, m.delta)
-
-            model.outside_offers = outside_offers
+        return AllianceModel(**self.model_kwargs(record_events, rng))
 
     def describe(self) -> list[str]:
         """Lines for the run summary."""
@@ -295,24 +268,9 @@ def _outsiders(path, spec) -> dict:
     return {"model": "distribution", "dist": dist, "params": params}
 
 
-def _division(spec: dict):
-    """An `analytic.bargaining` division from a validated [bargaining.ally|ad_hoc] table."""
-    from analytic.bargaining import AlternatingOffers, NashBargaining
-
-    kw = {k: v for k, v in spec.items() if k != "protocol"}
-    return NashBargaining(**kw) if spec["protocol"] == "nash" else AlternatingOffers(**kw)
-
-
-def _benefits(bargaining: dict):
-    """(Benefits, description) of a validated [bargaining] table (the paper's: an even split)."""
-    from analytic.bargaining import Benefits
-
-    ally, ad_hoc = (_division(bargaining[k]) if k in bargaining else None for k in _BARGAINING_KEYS)
-    text = "; ".join(f"{who}: {d.describe()}" for who, d in (("ally", ally), ("ad hoc", ad_hoc)) if d)
-    return Benefits.from_divisions(ally, ad_hoc), text or "the paper's even split"
-
-
 def _bargaining(path, spec, phi: PhiProcess, outsiders: dict) -> dict:
+    from analytic.division import benefits_of, make_division
+
     key = "bargaining"
     spec = _table(path, key, spec)
     _known(path, f"{key}.", spec, _BARGAINING_KEYS)
@@ -330,11 +288,11 @@ def _bargaining(path, spec, phi: PhiProcess, outsiders: dict) -> dict:
                 _fail(path, f"{key}.{who}.{k}", f"must be a number, got {v!r}")
         t = {k: (float(v) if k not in ("protocol", "first") else v) for k, v in t.items()}
         try:
-            _division(t)
+            make_division(t)
         except ValueError as e:
             _fail(path, f"{key}.{who}", str(e))
         out[who] = t
-    benefits = _benefits(out)[0]
+    benefits = benefits_of(out)
     if out and outsiders.get("model") == "strategic":
         _fail(path, key, "cannot be combined with outsiders.model = 'strategic' (not solved)")
     lo, hi = (phi.value, phi.value) if phi.constant else (phi.low, phi.high)

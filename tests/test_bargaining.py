@@ -102,7 +102,7 @@ def test_neutral_division_reproduces_analytic(phi, c, delta):
 def test_neutral_scenario_plays_the_paper_exactly():
     sc = parse_scenario(dict(BASE, bargaining={"ally": {"protocol": "nash", "weight": 0.5},
                                                "ad_hoc": {"protocol": "nash", "weight": 0.5, "pie": 2.0}}), "x.toml")
-    assert sc.solver() is analytic
+    assert sc.solver() is analytic.PAPER_GAME
 
 
 # ---------------------------------------------------------------- unequal benefits
@@ -206,9 +206,9 @@ def test_play_round_matches_the_solver(benefits, phi, c):
     eq = solver.solve(phi, c, delta)
     assert eq.first_move == "search"
     n = 200_000
-    u = np.random.default_rng(7).random((2, n))
-    res = play_round(np.full(n, eq.r1), move_codes(np.full(n, eq.first_move)), phi, np.full(n, c), delta,
-                     u[0], u[1], solver=solver)
+    r1, moves = np.full(n, eq.r1), np.full(n, eq.first_move)
+    x1, x2 = solver.draw_offers(np.random.default_rng(7), r1, moves, phi, np.full(n, c), delta)
+    res = play_round(r1, move_codes(moves), phi, np.full(n, c), delta, x1, x2, solver=solver)
     for freq, p in ((res.outcome == BREAKUP, eq.p_breakup), (res.outcome == ALLIANCE, eq.p_alliance),
                     (res.period == 2, eq.p_period2)):
         assert abs(freq.mean() - p) <= 4 * np.sqrt(p * (1 - p) / n)
@@ -271,7 +271,7 @@ def test_pie_sweep_runs_carry_their_division():
         w_ally, w_ad_hoc = run.params["bargaining.ally.weight"], run.params["bargaining.ad_hoc.weight"]
         assert (b.protege_ally, b.patron, b.protege_ad_hoc) == pytest.approx((2 * w_ally, 2 - 2 * w_ally, 2 * w_ad_hoc))
         paper = w_ally == w_ad_hoc == 0.5
-        assert (sc.solver() is analytic) == paper and (paper or sc.solver().benefits == b)
+        assert (sc.solver() is analytic.PAPER_GAME) == paper and (paper or sc.solver().benefits == b)
 
 
 def test_extension_pie_cli(tmp_path, capsys):

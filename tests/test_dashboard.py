@@ -224,9 +224,9 @@ def test_outsider_model_select_offers_the_papers_and_the_scenarios():
     assert sc.outsiders == {"model": "uniform"}
     assert build_scenario("strategic_outsiders").outsiders["model"] == "strategic"
     m = DashboardModel(base_scenario="outside_offers_beta")
-    assert m.solver is not analytic and not m.paper_game and m.analytic_curve()[1].size == 0
+    assert m.solver is not analytic.PAPER_GAME and not m.paper_game and m.analytic_curve()[1].size == 0
     m = DashboardModel(base_scenario="outside_offers_beta", outsiders="uniform")
-    assert m.solver is analytic and m.paper_game
+    assert m.solver is analytic.PAPER_GAME and m.paper_game
 
 
 def test_divided_pie_is_not_the_papers_game():

@@ -27,7 +27,7 @@ def test_outsiders_default_is_uniform():
     import analytic
 
     sc = parse_scenario(dict(BASE), "x.toml")
-    assert sc.outsiders == {"model": "uniform"} and sc.solver() is analytic
+    assert sc.outsiders == {"model": "uniform"} and sc.solver() is analytic.PAPER_GAME
 
 
 @pytest.mark.parametrize("outsiders,message", [
@@ -76,7 +76,7 @@ def test_strategic_outsiders_key():
     from analytic.outsiders import StrategicOutsiders
 
     sc = _parse({"model": "strategic", "k": 1, "truthful": True})
-    assert sc.solver() is analytic  # truthful single outsider, U[0, 1]: the paper's baseline
+    assert sc.solver() is analytic.PAPER_GAME  # truthful single outsider, U[0, 1]: the paper's baseline
     sc = _parse({"model": "strategic", "k": 2, "dist": "beta", "params": {"a": 2, "b": 2}})
     assert isinstance(sc.solver(), StrategicOutsiders) and sc.solver().k == 2
     with pytest.raises(ValueError, match="x.toml: outsiders.k"):

@@ -6,7 +6,7 @@
 * For Beta distributions it agrees with the independent brute force
   (``tests/brute_force.py`` fed the quantiles of F) within the brute force's own error
   bound, compared the way ``test_against_brute_force.py`` compares analytic.
-* The agents (``agents.game.play_round`` with the solver as strategy object) produce
+* The agents (``agents.game.play_round`` with the solver's offers and strategies) produce
   frequencies within 4 standard errors of the predictions.
 * Footnote 13: the non-monotone breakup probability survives Beta(2, 5) and Beta(5, 2).
 """
@@ -118,16 +118,15 @@ def test_against_brute_force(dist, phi, c, delta):
     (("beta", dict(a=5, b=2)), 1.1, 0.003, 0.99),
 ])
 def test_agents_frequencies_match(dist, phi, c, delta):
-    """play_round with the solver as strategy object: 4 standard errors on each frequency/mean."""
+    """play_round with the solver's offers and strategies: 4 standard errors on each frequency/mean."""
     from agents.game import ALLIANCE, BREAKUP, move_codes, play_round
 
     solver = solver_for(dist[0], **dist[1])
     eq = solver.solve(phi, c, delta)
     n = 200_000
-    rng = np.random.default_rng(11)
-    u = rng.random((2, n))
-    res = play_round(np.full(n, eq.r1), move_codes(np.full(n, eq.first_move)), phi, np.full(n, c),
-                     delta, u[0], u[1], solver=solver)
+    r1, moves = np.full(n, eq.r1), np.full(n, eq.first_move)
+    x1, x2 = solver.draw_offers(np.random.default_rng(11), r1, moves, phi, np.full(n, c), delta)
+    res = play_round(r1, move_codes(moves), phi, np.full(n, c), delta, x1, x2, solver=solver)
     # the draws really come from F: Kolmogorov-Smirnov on the first outside offers
     x1 = res.x1[~np.isnan(res.x1)]
     assert stats.kstest(x1, solver.dist.cdf).pvalue > 1e-3

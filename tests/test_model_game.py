@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import analytic
+from analytic.bargaining import Benefits
 from agents import game
 from agents.game import ACCEPT, ALLIANCE, BREAKUP, DELAY, NONE, SEARCH, move_codes, play_round
 
@@ -15,6 +16,7 @@ from agents.game import ACCEPT, ALLIANCE, BREAKUP, DELAY, NONE, SEARCH, move_cod
 def _fake_solver(r2=0.5, g=0.7, searches=False):
     """A stand-in for analytic with fixed strategy values, to reach every branch."""
     return SimpleNamespace(
+        benefits=Benefits(),
         patron_offer_period2=lambda x1, phi, c, delta: np.maximum(np.full(np.shape(x1), r2), 0.0),
         protege_reservation_period1=lambda x1, phi, c, delta: np.full(np.shape(x1), g),
         protege_searches_period2=lambda s_bar, c: np.full(np.shape(s_bar), searches),
@@ -107,11 +109,9 @@ def test_frequencies_match_analytic(phi, c, delta):
     """400,000 rounds at one point: outcome shares within 4.5 standard errors of analytic."""
     eq = analytic.solve(phi=phi, c=c, delta=delta)
     n = 400_000
-    rng = np.random.default_rng(12345)
-    u = rng.random((2, n))
-    res = play_round(
-        np.full(n, eq.r1), move_codes(np.full(n, eq.first_move)), phi, np.full(n, c), delta, u[0], u[1]
-    )
+    r1, moves = np.full(n, eq.r1), np.full(n, eq.first_move)
+    x1, x2 = analytic.PAPER_GAME.draw_offers(np.random.default_rng(12345), r1, moves, phi, np.full(n, c), delta)
+    res = play_round(r1, move_codes(moves), phi, np.full(n, c), delta, x1, x2)
     for code, p in ((ALLIANCE, eq.p_alliance), (BREAKUP, eq.p_breakup), (NONE, eq.p_none)):
         freq = np.mean(res.outcome == code)
         se = np.sqrt(max(p * (1 - p), 1e-12) / n)

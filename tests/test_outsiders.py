@@ -3,12 +3,12 @@
 * k = 1 (one outsider per search): the closed-form result for every c, delta, phi and
   valuation distribution: r1 = phi - 1 accepted at once, no breakups, protégé gets 0.
 * Outsiders that offer their valuations reduce to the baseline: `truthful_solver(1)` is
-  `analytic`, and for k = 2 it is the general game with F = H^2 (= Beta(2, 1) for uniform H).
+  the paper's game `analytic.PAPER_GAME`, and for k = 2 it is the general game with F = H^2 (= Beta(2, 1) for uniform H).
 * The auction bids are an equilibrium: each valuation's best bid on a grid against the
   others' bids (tests/brute_force_outsiders.py) is the bid itself, to 2 grid steps.
 * The equilibrium against the independent brute force (Monte Carlo + grids): patron's
   payoff within 5e-3 (MC error ~ 1/sqrt(40,000) plus the 1/400 grid), same first move.
-* The agents, playing the strategic offers through the model's outside_offers hook, give
+* The agents, playing the strategic offers (the solver's `draw_offers`), give
   breakups and payoffs within 4 SE of the predictions, also off the equilibrium path.
 """
 from __future__ import annotations
@@ -45,7 +45,7 @@ def test_one_outsider_bids_the_reserve_off_path():
 
 
 def test_truthful_outsiders_are_the_baseline():
-    assert truthful_solver(1) is analytic
+    assert truthful_solver(1) is analytic.PAPER_GAME
     g = truthful_solver(2)
     ref = GeneralSolver(stats.beta(2, 1))
     a, b = g.solve(1.1, 0.01, 0.99), ref.solve(1.1, 0.01, 0.99)
@@ -169,7 +169,7 @@ def test_agents_play_the_strategic_offers(k, c, r1):
         assert e.first_move == "search" and e.offer_gaps == 1
         r1 = e.r1
     r1 = np.full(n, r1)
-    x1, x2 = s.offers(np.random.default_rng(3), r1, None, phi, np.full(n, c), delta)
+    x1, x2 = s.draw_offers(np.random.default_rng(3), r1, np.full(n, "search"), phi, np.full(n, c), delta)
     res = play_round(r1, np.full(n, SEARCH, dtype=np.int8), phi, np.full(n, c), delta, x1, x2, solver=s)
     pred = s.search_outcome(r1[:1], phi, c, delta)
     p = float(pred["p_breakup"][0])

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import math
 from typing import Any
 
@@ -88,7 +87,7 @@ def equilibrium_record(phi: float, c: float, delta: float) -> dict[str, Any]:
 
     analytic.validate(phi=phi, c=c, delta=delta)
     eq = analytic.solve(phi=phi, c=c, delta=delta)
-    return {f.name: getattr(eq, f.name) for f in dataclasses.fields(eq)}
+    return eq.as_dict()
 
 
 def welfare_record(phi: float, delta: float) -> dict[str, Any]:

@@ -46,7 +46,7 @@ OUTSIDER_MODELS = {"uniform": UNIFORM_OUTSIDERS}
 def outsider_choices(sc: Scenario) -> dict[str, dict]:
     """label -> the scenario's ``outsiders`` spec, for the outsider-model select."""
     choices = {UNIFORM_OUTSIDERS: {"model": "uniform"}}
-    spec = getattr(sc, "outsiders", {"model": "uniform"})
+    spec = sc.outsiders
     if spec.get("model", "uniform") != "uniform":
         choices[sc.solver().describe()] = spec
     return choices
@@ -176,7 +176,7 @@ def build_scenario(scenario: str | Scenario = DEFAULT_SCENARIO, **overrides) -> 
         investment_rule=rule,
         investment_params=params,
         record_events=False,
-        **({"outsiders": outsiders[s["outsiders"]]} if hasattr(sc, "outsiders") else {}),
+        outsiders=outsiders[s["outsiders"]],
     )
 
 
@@ -214,9 +214,8 @@ class DashboardModel(AllianceModel):
             investment=investment, invest_step=invest_step, invest_cap=invest_cap, outsiders=outsiders,
         )
         super().__init__(**sc.model_kwargs(record_events=False))
-        sc.attach_outsiders(self)  # strategic outsiders' offers hook
         self.alliance_scenario = sc  # (not `scenario`: Mesa >= 3.5 models have a `scenario` property)
-        self.outsiders = getattr(sc, "outsiders", {"model": "uniform"})
+        self.outsiders = sc.outsiders
         # the paper's game (analytic plays it): U[0, 1] outsiders and the pie split evenly
         self.paper_game = self.outsiders.get("model", "uniform") == "uniform" and sc.benefits().is_paper
         # the range of c the views show: the starting levels and what investment can reach

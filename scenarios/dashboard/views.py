@@ -294,15 +294,16 @@ def _fmt(v, digits=4):
 
 
 def equilibrium_markdown(phi: float, c: float, delta: float, solver=None) -> str:
-    """The equilibrium's thresholds, offer and outcome probabilities (``solver``: default ``analytic``)."""
+    """The equilibrium's thresholds, offer and outcome probabilities (``solver``: default the paper's game)."""
     if solver is None:
-        import analytic as solver
+        from analytic import PAPER_GAME as solver
 
     e = solver.solve(phi=phi, c=c, delta=delta)
 
-    class _Eq:  # other outsider models' equilibria lack some of the paper's fields
+    class _Eq:  # fields another variant does not report (None) show as nan
         def __getattr__(self, name):
-            return getattr(e, name, float("nan"))
+            value = getattr(e, name)
+            return float("nan") if value is None else value
 
     eq = _Eq()
     rows = [

@@ -67,10 +67,10 @@ def breakup_by_c(events, max_bands: int = 24):
 def analytic_breakup_curve(c_grid: np.ndarray, phis: np.ndarray, delta: float, solver=None) -> np.ndarray:
     """analytic's p_breakup on ``c_grid``, averaged over the phi values in ``phis``.
 
-    ``solver``: the scenario's solver (default ``analytic``; e.g. ``analytic.general``'s for
-    another outside-offer distribution)."""
+    ``solver``: the scenario's solver (default the paper's game, ``analytic.PAPER_GAME``; e.g.
+    ``analytic.general``'s for another outside-offer distribution)."""
     if solver is None:
-        import analytic as solver
+        from analytic import PAPER_GAME as solver
 
     phis = np.unique(np.asarray(phis, dtype=float))
     if phis.size > 25:  # a varying phi: average over 25 of its quantiles
@@ -101,8 +101,8 @@ def make_plots(out: Path, scenario, tables: dict) -> list[Path]:
     if events is not None and len(events):
         sim = breakup_by_c(events)
         c_lo, c_hi = float(events["search_cost"].min()), float(events["search_cost"].max())
-        solver = scenario.solver() if hasattr(scenario, "solver") else None
-        fine = solver is None or getattr(solver, "__name__", "") == "analytic"  # numeric solvers: ~1 s a point
+        solver = scenario.solver()
+        fine = solver.vectorized  # the numeric solvers take ~1 s a point
         grid = np.linspace(c_lo, max(c_hi, c_lo + 1e-3), 241 if fine else 41)
         curve = analytic_breakup_curve(grid, events["phi"].to_numpy(), scenario.delta, solver=solver)
         fig, ax = plt.subplots(figsize=(7, 4))
