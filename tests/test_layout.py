@@ -13,15 +13,6 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("analytic", "agents", "scenarios")
 
-#: Private names read across modules inside ``analytic/``, which task A of issue 10 (the
-#: solver protocol) reworks; this branch does not touch ``analytic/``. No new ones.
-KNOWN_PRIVATE_READS = {
-    ("analytic.bargaining", "analytic.params", "_as_float_array"),
-    ("analytic.integration", "analytic.welfare", "_accept_switches"),
-    ("analytic.outsiders", "analytic.general", "_fmt"),
-}
-
-
 def project_modules(root: Path, packages=PACKAGES) -> dict[str, Path]:
     """Dotted module name -> file, for every module of ``packages`` under ``root``."""
     modules = {}
@@ -157,7 +148,7 @@ def test_run_output_and_studies_never_import_the_cli(room):
 
 
 def test_no_module_reads_another_modules_private_names():
-    assert private_reads() - KNOWN_PRIVATE_READS == set()
+    assert private_reads() == set()
 
 
 def test_scenarios_keeps_at_most_five_modules_at_its_top():
