@@ -22,9 +22,10 @@ def process_pool(workers: int, preload: Sequence[str] = (), initializer: Callabl
 
 def map_in_processes(fn: Callable, jobs: Iterable, workers: int) -> list:
     """``[fn(job) for job in jobs]``, in order: in this process when ``workers`` <= 1 or there
-    is at most one job, else on a :func:`process_pool` of ``workers`` processes."""
+    is at most one job, else on a :func:`process_pool` of ``workers`` processes (``fn``'s
+    module preloaded)."""
     jobs = list(jobs)
     if int(workers) <= 1 or len(jobs) <= 1:
         return [fn(job) for job in jobs]
-    with process_pool(workers) as pool:
+    with process_pool(workers, preload=(fn.__module__,)) as pool:
         return list(pool.map(fn, jobs))
