@@ -31,7 +31,7 @@ def main() -> None:
     ap.add_argument("--executors", nargs="+", default=["pool", "dask"], choices=["pool", "dask"])
     args = ap.parse_args()
 
-    from scenarios.sweep import run_sweep
+    from scenarios.run.sweep import run_sweep
     from scenarios.sweep_spec import load_plan
 
     plan = load_plan(args.sweep)

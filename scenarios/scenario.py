@@ -422,4 +422,33 @@ def load_scenario(name_or_path: str) -> Scenario:
     return parse_scenario(read_toml(path), str(path), default_name=path.stem)
 
 
-__all__ = ["Scenario", "load_scenario", "parse_scenario", "resolve", "bundled_scenarios", "SCENARIO_DIR"]
+
+def scenario_keys() -> dict[str, tuple[str, ...]]:
+    """Dotted table name ("" for the top level) -> every key a scenario file may set under it,
+    over all its variants (each ``dist`` of search_cost and game.phi, each outsider model,
+    bargaining protocol and investment rule)."""
+
+    def union(groups) -> tuple[str, ...]:
+        seen: list[str] = []
+        for g in groups:
+            seen += [k for k in g if k not in seen]
+        return tuple(seen)
+
+    keys = {
+        "": _TOP_KEYS,
+        "population": _POPULATION_KEYS,
+        "search_cost": ("dist",) + union(_COST_KINDS.values()),
+        "game": _GAME_KEYS,
+        "game.phi": ("dist",) + union(_PHI_KINDS.values()),
+        "investment": ("rule",) + union(r.PARAMS for r in INVESTMENT_RULES.values()),
+        "output": _OUTPUT_KEYS,
+        "outsiders": ("model",) + union(_OUTSIDER_MODELS.values()),
+        "bargaining": _BARGAINING_KEYS,
+    }
+    for who in _BARGAINING_KEYS:
+        keys[f"bargaining.{who}"] = ("protocol",) + union(_PROTOCOLS.values())
+    return keys
+
+
+__all__ = ["Scenario", "load_scenario", "parse_scenario", "resolve", "bundled_scenarios", "find_toml", "read_toml",
+           "scenario_keys", "SCENARIO_DIR"]

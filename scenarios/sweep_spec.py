@@ -42,8 +42,16 @@ from typing import Any
 
 import numpy as np
 
-from scenarios import scenario as _sc
-from scenarios.scenario import SCENARIO_DIR, Scenario, parse_scenario, read_toml
+from scenarios.scenario import (
+    SCENARIO_DIR,
+    Scenario,
+    bundled_scenarios,
+    find_toml,
+    parse_scenario,
+    read_toml,
+    resolve,
+    scenario_keys,
+)
 
 #: where bundled sweep files live (``alliances sweep NAME`` looks here first)
 SWEEP_DIR = SCENARIO_DIR / "sweeps"
@@ -56,31 +64,11 @@ FORMAT = 1  # bump when the meaning of a run spec changes
 
 # ------------------------------------------------------------------ the schema
 def _schema() -> dict[str, tuple[str, ...]]:
-    """Dotted table name -> the keys a sweep may set under it."""
-    from agents.investment import INVESTMENT_RULES
-
-    def union(groups):
-        seen: list[str] = []
-        for g in groups:
-            seen += [k for k in g if k not in seen]
-        return tuple(seen)
-
-    top = tuple(k for k in _sc._TOP_KEYS if k not in ("name", "seed"))
-    extra = {}
-    if hasattr(_sc, "_OUTSIDER_MODELS"):  # [outsiders] (offer distributions), where the loader has it
-        extra["outsiders"] = ("model",) + union(getattr(_sc, "_OUTSIDER_MODELS").values())
-    extra["bargaining"] = _sc._BARGAINING_KEYS  # extension 3
-    for who in _sc._BARGAINING_KEYS:
-        extra[f"bargaining.{who}"] = ("protocol",) + union(_sc._PROTOCOLS.values())
-    return extra | {
-        "": top,
-        "population": _sc._POPULATION_KEYS,
-        "search_cost": ("dist",) + union(_sc._COST_KINDS.values()),
-        "game": _sc._GAME_KEYS,
-        "game.phi": ("dist",) + union(_sc._PHI_KINDS.values()),
-        "investment": ("rule",) + union(r.PARAMS for r in INVESTMENT_RULES.values()),
-        "output": _sc._OUTPUT_KEYS,
-    }
+    """Dotted table name -> the keys a sweep may set under it: the scenario file's, but the
+    name and the seed."""
+    keys = scenario_keys()
+    keys[""] = tuple(k for k in keys[""] if k not in ("name", "seed"))
+    return keys
 
 
 def check_key(path: str, where: str, key: str) -> None:
@@ -374,16 +362,16 @@ def plan_from_data(data: dict, path: str, default_name: str = "sweep") -> SweepP
 
 def resolve_sweep(name_or_path: str) -> Path:
     """A sweep file by path, bundled sweep name (``scenarios/sweeps/NAME.toml``) or scenario name."""
-    found = _sc.find_toml(name_or_path, SWEEP_DIR)
+    found = find_toml(name_or_path, SWEEP_DIR)
     if found is not None:
         return found
     try:
-        return _sc.resolve(name_or_path)
+        return resolve(name_or_path)
     except ValueError:
         bundled = sorted(q.stem for q in SWEEP_DIR.glob("*.toml"))
         raise ValueError(
             f"sweep {name_or_path!r}: no such file and no bundled sweep or scenario of that name;"
-            f" bundled sweeps: {', '.join(bundled)}; scenarios: {', '.join(_sc.bundled_scenarios())}"
+            f" bundled sweeps: {', '.join(bundled)}; scenarios: {', '.join(bundled_scenarios())}"
         ) from None
 
 

@@ -19,7 +19,8 @@ import pandas as pd
 import pytest
 
 import analytic
-from scenarios import cli, figures
+from scenarios import cli
+from scenarios.output import figures
 
 EQUILIBRIUM_FIELDS = {
     "phi", "c", "delta", "r1", "first_move", "u_patron", "u_protege",

@@ -10,13 +10,8 @@ import pytest
 
 solara = pytest.importorskip("solara", reason="the dashboard needs solara (a project dependency)")
 
-from scenarios.dashboard import (  # noqa: E402
-    ENV_SCENARIO,
-    OUTSIDER_MODELS,
-    DashboardModel,
-    build_scenario,
-    model_params,
-)
+from scenarios.dashboard.controls import ENV_SCENARIO, model_params  # noqa: E402
+from scenarios.dashboard.model import OUTSIDER_MODELS, DashboardModel, build_scenario  # noqa: E402
 from scenarios.scenario import load_scenario  # noqa: E402
 
 SMALL = """
@@ -119,7 +114,7 @@ def test_page_renders_and_updates_after_a_step(small_scenario, monkeypatch):
     import ipyvuetify as v
 
     monkeypatch.setenv(ENV_SCENARIO, small_scenario)
-    from scenarios.app import Page
+    from scenarios.dashboard.app import Page
 
     t0 = time.perf_counter()
     box, rc = solara.render(solara.AppLayout(children=[Page()]), handle_error=False)
@@ -148,7 +143,7 @@ def test_page_renders_and_updates_after_a_step(small_scenario, monkeypatch):
         # the analytic panel follows its c slider
         rc.find(v.Slider, label="c for this panel").widget.v_model = 0.05
         rc.find(v.Slider, label="c for this panel").assert_single()
-        from scenarios.dashboard_views import equilibrium_markdown
+        from scenarios.dashboard.views import equilibrium_markdown
 
         assert "c = 0.0500" in equilibrium_markdown(1.1, 0.05, 0.99)
 
@@ -183,7 +178,7 @@ def test_cli_dashboard_rejects_a_bad_scenario_before_starting(capsys):
 
 
 def test_network_sample_places_each_protege_at_its_current_patron(small_scenario):
-    from scenarios.dashboard_views import network_layout
+    from scenarios.dashboard.views import network_layout
 
     m = DashboardModel(base_scenario=small_scenario)
     moved = []
@@ -202,7 +197,7 @@ def test_network_sample_places_each_protege_at_its_current_patron(small_scenario
 @pytest.mark.parametrize("name", ["baseline", "institutional_ratchet", "search_cost_gradient", "volatile_costs",
                                   "outside_offers_beta"])
 def test_every_view_draws_every_bundled_scenario(name):
-    from scenarios import dashboard_views as dv
+    from scenarios.dashboard import views as dv
 
     m = DashboardModel(base_scenario=name, n_proteges=150)
     figs = [f(m) for f in (dv.churn_figure, dv.c_distribution_figure, dv.breakup_figure, dv.burden_figure,
@@ -220,7 +215,7 @@ def test_every_view_draws_every_bundled_scenario(name):
 
 def test_outsider_model_select_offers_the_papers_and_the_scenarios():
     import analytic
-    from scenarios.dashboard import UNIFORM_OUTSIDERS
+    from scenarios.dashboard.model import UNIFORM_OUTSIDERS
 
     values = model_params("strategic_outsiders")["outsiders"]
     assert values["values"][0] == UNIFORM_OUTSIDERS and len(values["values"]) == 2
@@ -237,9 +232,32 @@ def test_outsider_model_select_offers_the_papers_and_the_scenarios():
 def test_divided_pie_is_not_the_papers_game():
     """A scenario with [bargaining] plays analytic.bargaining's solver; the panel uses it too."""
     from analytic.bargaining import PieSolver
-    from scenarios.dashboard_views import equilibrium_markdown
+    from scenarios.dashboard.views import equilibrium_markdown
 
     m = DashboardModel(base_scenario="dividing_the_pie", n_proteges=50)
     assert isinstance(m.solver, PieSolver) and not m.paper_game
     text = equilibrium_markdown(1.1, 0.01, 0.99, m.solver)
     assert f"| P(breakup) | {m.solver.solve(1.1, 0.01, 0.99).p_breakup:.4f}" in text
+
+
+def test_the_page_reads_the_scenario_file_once(small_scenario, monkeypatch):
+    """Controls, model and Reset all work from the one Scenario the page loaded."""
+    import ipyvuetify as v
+
+    import scenarios.scenario as scenario_module
+
+    reads = []
+    real = scenario_module.read_toml
+    monkeypatch.setattr(scenario_module, "read_toml", lambda path: reads.append(path) or real(path))
+    monkeypatch.setenv(ENV_SCENARIO, small_scenario)
+    from scenarios.dashboard.app import Page
+
+    box, rc = solara.render(solara.AppLayout(children=[Page()]), handle_error=False)
+    try:
+        rc.find(v.Btn, children=["Step"]).widget.click()
+        rc.find(v.Slider, label="Protégés (= alliances)").widget.v_model = 120
+        rc.find(v.Btn, children=["Reset"]).widget.click()
+        assert "120 protégés" in _markdown(box)
+    finally:
+        rc.close()
+    assert [str(p) for p in reads] == [small_scenario]

@@ -59,7 +59,7 @@ def _skip_reason() -> str | None:
 
 
 def _free_port() -> int:
-    from scenarios.dashboard_cli import free_port
+    from scenarios.cli.dashboard import free_port
 
     return free_port()
 

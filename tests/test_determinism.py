@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from scenarios import cli
-from scenarios.runner import TABLE_FILES, run_scenario
+from scenarios.run.runner import TABLE_FILES, run_scenario
 from scenarios.scenario import load_scenario
 
 

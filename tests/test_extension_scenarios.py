@@ -122,7 +122,8 @@ def test_extension_outsiders_cli(tmp_path):
 
 def test_switch_cost_is_one_32nd_for_uniform_offers():
     """The paper's c* = 1/32 (phi = 1.1, delta = .99) found by the extension's bisection."""
-    from scenarios.extension_cli import dist_specs, offers_data, refine_switch
+    from scenarios.studies.offers import dist_specs, offers_data
+    from scenarios.studies.over_c import refine_switch
 
     df = offers_data(["uniform"], c_max=0.04, points=3)  # c = 0, 0.02 (search), 0.04 (accept)
     found = refine_switch(dist_specs(["uniform"]), df, 1.1, 0.99, iters=8)

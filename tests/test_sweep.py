@@ -15,7 +15,8 @@ import pandas as pd
 import pytest
 
 from scenarios import cli
-from scenarios.sweep import DONE, MEASURES, run_sweep
+from scenarios.run.measures import MEASURES
+from scenarios.run.sweep import DONE, run_sweep
 from scenarios.sweep_spec import SWEEP_DIR, load_plan
 
 TINY = SWEEP_DIR / "tiny.toml"
@@ -209,7 +210,7 @@ def test_killing_only_the_driver_leaves_no_worker_behind(tmp_path):
 
 
 def test_a_run_that_raises_is_recorded_the_sweep_goes_on_and_a_resume_retries_it(tmp_path, monkeypatch, capsys):
-    import scenarios.runner as runner
+    import scenarios.run.runner as runner
 
     plan = load_plan("tiny")
     bad_seed = plan.runs[5].seed
@@ -235,7 +236,7 @@ def test_a_run_that_raises_is_recorded_the_sweep_goes_on_and_a_resume_retries_it
 
 
 def test_the_cli_exits_non_zero_when_a_run_failed(tmp_path, monkeypatch, capsys):
-    import scenarios.sweep as sweep
+    import scenarios.run.sweep as sweep
 
     def fake(plan, out, **kw):
         rep = sweep.SweepReport(out=Path(out), planned=12, already_done=0, ran=12)

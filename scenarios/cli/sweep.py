@@ -32,7 +32,7 @@ def register(subparsers) -> None:
 def _sweep(args: argparse.Namespace) -> int:
     import os
 
-    from scenarios.sweep import SweepBusy, run_sweep
+    from scenarios.run.sweep import SweepBusy, run_sweep
     from scenarios.sweep_spec import load_plan
 
     workers = args.workers if args.workers is not None else (os.cpu_count() or 1)

@@ -24,31 +24,30 @@ Conventions every handler can rely on (``main`` enforces them):
 * Modules are imported every time the CLI starts, so keep their top-level
   imports light: import matplotlib, mesa etc. inside the handler.
 
-Helpers for handlers: ``add_param`` (a float parameter option such as
-``--phi``) and ``to_jsonable`` / ``print_json`` (nan -> null, numpy -> Python).
+Helpers for handlers, in ``scenarios.cli.options``: ``add_param`` (a float
+parameter option such as ``--phi``) and ``to_jsonable`` / ``print_json`` (nan ->
+null, numpy -> Python).
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
-import json
-import math
 import os
 import sys
-from typing import Any, Sequence
+from typing import Sequence
 
 PROG = "alliances"
 
 #: Import paths of the modules that define ``register(subparsers)``, in the
 #: order their subcommands appear in ``alliances --help``.
 COMMAND_MODULES: list[str] = [
-    "scenarios.analytic_commands",  # equilibrium, welfare
-    "scenarios.figures",  # figure 3 | 4
-    "scenarios.run_cli",  # run, report
-    "scenarios.sweep_cli",  # sweep
-    "scenarios.dashboard_cli",  # dashboard
-    "scenarios.extension_cli",  # extension offers (the paper's extensions)
+    "scenarios.cli.equilibrium",  # equilibrium, welfare
+    "scenarios.cli.figure",  # figure 3 | 4
+    "scenarios.cli.run",  # run, report
+    "scenarios.cli.sweep",  # sweep
+    "scenarios.cli.dashboard",  # dashboard
+    "scenarios.cli.extension",  # extension offers | outsiders | pie (the paper's extensions)
 ]
 
 
@@ -63,45 +62,6 @@ class _Parser(argparse.ArgumentParser):
 def _print_error(message: str) -> None:
     one_line = " ".join(str(message).split())
     print(f"{PROG}: error: {one_line}", file=sys.stderr)
-
-
-def add_param(parser: argparse.ArgumentParser, name: str, default: float | None,
-              help: str) -> None:
-    """Add a float option ``--name``; required when ``default`` is None.
-
-    Range checks are left to ``analytic.validate`` so that the messages are the
-    analytic module's own.
-    """
-    opt = "--" + name.replace("_", "-")
-    if default is None:
-        parser.add_argument(opt, dest=name, type=float, required=True, metavar=name.upper(),
-                            help=help)
-    else:
-        parser.add_argument(opt, dest=name, type=float, default=default,
-                            metavar=name.upper(), help=f"{help} (default: {default:g})")
-
-
-def to_jsonable(value: Any) -> Any:
-    """Convert numpy scalars/arrays, dataclasses and dicts to JSON types; nan/inf -> None."""
-    import dataclasses
-
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        value = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
-    if isinstance(value, dict):
-        return {str(k): to_jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [to_jsonable(v) for v in value]
-    if hasattr(value, "tolist") and not isinstance(value, (str, bytes)):  # numpy
-        return to_jsonable(value.tolist())
-    if isinstance(value, bool) or value is None or isinstance(value, (str, int)):
-        return value
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    return str(value)
-
-
-def print_json(value: Any) -> None:
-    print(json.dumps(to_jsonable(value), indent=2, allow_nan=False))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -138,6 +98,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     return 0 if code is None else int(code)
 
-
-if __name__ == "__main__":
-    sys.exit(main())

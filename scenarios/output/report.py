@@ -18,6 +18,8 @@ from pathlib import Path
 import numpy as np
 
 from agents.game import MOVES
+from analytic.paper import C_PROP1
+from scenarios.run.measures import band_index
 
 
 def load_events(out_dir: str | Path):
@@ -37,9 +39,8 @@ def band_edges(c: np.ndarray, bands: int) -> np.ndarray:
     if hi <= lo:
         return np.array([lo, lo])
     edges = np.linspace(lo, hi, bands + 1)
-    regime = 1.0 / 32.0  # Prop. 1 (accept at once) from here on
-    if lo < regime < hi and not np.isclose(edges, regime, rtol=0, atol=1e-12).any():
-        edges = np.sort(np.r_[edges, regime])
+    if lo < C_PROP1 < hi and not np.isclose(edges, C_PROP1, rtol=0, atol=1e-12).any():
+        edges = np.sort(np.r_[edges, C_PROP1])
     return edges
 
 
@@ -53,7 +54,7 @@ def moves_by_band(events, bands: int = 4):
         labels = np.array([f"c = {edges[0]:.4f}"])
         key = np.zeros(len(c), dtype=int)
     else:
-        key = np.clip(np.searchsorted(edges, c, side="right") - 1, 0, len(edges) - 2)
+        key = band_index(c, edges)
         labels = np.array([f"[{a:.4f}, {b:.4f}{']' if i == len(edges) - 2 else ')'}"
                            for i, (a, b) in enumerate(zip(edges[:-1], edges[1:]))])
     df = pd.DataFrame(

@@ -8,7 +8,7 @@ Layout of a sweep directory DIR::
                              spec.json (the run's full scenario), done.json (written last)
     DIR/runs/<id>/error.json a run that raised: its error (retried by the next resume)
     DIR/summary.parquet      one row per planned run: parameters, seed, status, measures
-    DIR/sweep_*.png          plots across the sweep (scenarios/sweep_plots.py)
+    DIR/sweep_*.png          plots across the sweep (scenarios/output/sweep_plots.py)
 
 Crash safety. Workers never write into DIR: a run's files come back to the
 driver, which writes them into ``runs/.partial-<id>-<random>/`` with
@@ -36,6 +36,8 @@ from typing import Callable, Iterable
 
 import numpy as np
 
+from scenarios.output.files import atomic_write, write_parquet
+from scenarios.run.measures import MEASURES, run_measures
 from scenarios.sweep_spec import RunSpec, SweepPlan, format_value
 
 MANIFEST = "manifest.json"
@@ -46,61 +48,8 @@ ERROR = "error.json"
 PARTIAL = ".partial-"
 #: how often the local pool is rebuilt after a worker process died, before giving up
 MAX_POOL_RESTARTS = 3
-
-MEASURES = (
-    "mean_churn",
-    "breakup_rate",
-    "mean_c",
-    "final_c",
-    "c_start_mean",
-    "mean_spell_length",
-    "mean_contribution",
-    "free_riding_gap",
-    "mean_protege_payoff",
-    "mean_patron_payoff",
-)
-
-
-# ------------------------------------------------------------------ measures
-def run_measures(model) -> dict[str, float]:
-    """A finished run's outcome measures (the summary's columns).
-
-    * ``mean_churn``: breakups per alliance-round, averaged over the rounds.
-    * ``breakup_rate``: share of alliance spells that ended in a breakup (the
-      rest were still together at the end of the run).
-    * ``mean_c`` / ``final_c``: the population's mean search cost, averaged over
-      the rounds / after the last round; ``c_start_mean``: the mean of the
-      protégés' starting levels (drawn from the scenario's distribution).
-    * ``mean_spell_length``: mean duration (rounds) of the spells that ended in
-      a breakup (nan if none did), as in ``alliances run``'s summary.
-    * ``mean_contribution``, ``free_riding_gap``: the patrons' mean contribution
-      when the alliance acted, and its excess over the free-riding minimum
-      phi - 1 (phi - the protégé's benefit if the pie is divided; weighted by the
-      number of alliances that acted each round).
-    * ``mean_protege_payoff``, ``mean_patron_payoff``: per alliance-round.
-    """
-    steps = model.steps_table().to_pandas()
-    spells = model.alliances_table().to_pandas()
-    ended = spells["ended"].astype(str) == "breakup"
-    w = steps["acted"].to_numpy(dtype=float)
-    ok = w > 0
-
-    def wmean(col):
-        return float(np.average(steps[col].to_numpy()[ok], weights=w[ok])) if ok.any() else float("nan")
-
-    return {
-        "mean_churn": float(steps["churn_rate"].mean()),
-        "breakup_rate": float(ended.mean()) if len(spells) else float("nan"),
-        "mean_c": float(steps["c_mean"].mean()),
-        "final_c": float(steps["c_mean"].iloc[-1]),
-        "c_start_mean": float(np.mean(model.c_start)),
-        "mean_spell_length": float(spells.loc[ended, "duration"].mean()) if ended.any() else float("nan"),
-        "mean_contribution": wmean("mean_contribution"),
-        "free_riding_gap": wmean("free_riding_gap"),
-        "mean_protege_payoff": float(steps["mean_protege_payoff"].mean()),
-        "mean_patron_payoff": float(steps["mean_patron_payoff"].mean()),
-    }
-
+#: modules the local pool's fork server imports once for all its workers
+WORKER_PRELOAD = ("scenarios.run.sweep", "scenarios.run.runner", "agents.model")
 
 # ------------------------------------------------------------------ one run (on a worker)
 def execute_run(task: dict) -> dict:
@@ -110,7 +59,7 @@ def execute_run(task: dict) -> dict:
     sweep directory: the files come back to the driver. A run that raises is
     returned as ``{"run_id", "error", "traceback"}``.
     """
-    from scenarios.runner import run_scenario
+    from scenarios.run.runner import run_scenario
     from scenarios.scenario import parse_scenario
 
     run_id = task["run_id"]
@@ -156,19 +105,15 @@ def _worker_init(driver_pid: int) -> None:
 # ------------------------------------------------------------------ executors
 def run_local(tasks: list[dict], workers: int, on_result: Callable[[dict], None]) -> list[str]:
     """Run ``tasks`` on a local process pool; returns ids left unrun (pool died too often)."""
-    import multiprocessing as mp
-    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures import as_completed
     from concurrent.futures.process import BrokenProcessPool
 
-    methods = mp.get_all_start_methods()
-    ctx = mp.get_context("forkserver" if "forkserver" in methods else "spawn")
-    if ctx.get_start_method() == "forkserver":
-        ctx.set_forkserver_preload(["scenarios.sweep", "scenarios.runner", "agents.model"])
+    from scenarios.run.pool import process_pool
+
     pending = {t["run_id"]: t for t in tasks}
     restarts = 0
     while pending:
-        pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx,
-                                   initializer=_worker_init, initargs=(os.getpid(),))
+        pool = process_pool(workers, preload=WORKER_PRELOAD, initializer=_worker_init, initargs=(os.getpid(),))
         broken = False
         try:
             futures = {pool.submit(execute_run, t): rid for rid, t in pending.items()}
@@ -227,8 +172,6 @@ def run_dask(tasks: list[dict], address: str, workers: int, on_result: Callable[
 
 # ------------------------------------------------------------------ the directory
 def _write_json(path: Path, obj) -> None:
-    from scenarios.runner import atomic_write
-
     text = json.dumps(obj, indent=1, allow_nan=False, default=str) + "\n"
     atomic_write(path, lambda tmp: Path(tmp).write_text(text))
 
@@ -420,7 +363,6 @@ def summary_frame(plan: SweepPlan, out: Path):
 def write_summary(plan: SweepPlan, out: Path):
     import pyarrow as pa
 
-    from scenarios.runner import write_parquet
 
     df = summary_frame(plan, out)
     table = pa.Table.from_pandas(df, preserve_index=False)
@@ -530,7 +472,7 @@ def run_sweep(plan: SweepPlan, out: str | Path, workers: int = 2, dask: str | No
             _write_json(out / MANIFEST, _manifest(plan, status, errors))
         df = write_summary(plan, out)
         if plots and (df["status"] == "done").any():
-            from scenarios.sweep_plots import sweep_plots
+            from scenarios.output.sweep_plots import sweep_plots
 
             report.plots = sweep_plots(df, plan, out)
         return report
@@ -538,5 +480,4 @@ def run_sweep(plan: SweepPlan, out: str | Path, workers: int = 2, dask: str | No
         os.close(lock)
 
 
-__all__ = ["run_sweep", "run_measures", "execute_run", "write_summary", "summary_frame", "completed",
-           "SweepReport", "SweepBusy", "MEASURES"]
+__all__ = ["run_sweep", "execute_run", "write_summary", "summary_frame", "completed", "SweepReport", "SweepBusy"]

@@ -7,25 +7,14 @@ from pathlib import Path
 
 import numpy as np
 
-C_REGIME = 1.0 / 32.0  # Prop. 1 holds for c >= 1/32
+from analytic.paper import C_PROP1
+from scenarios.output.files import save_figure
+from scenarios.output.style import seaborn_pyplot
+from scenarios.run.measures import band_index, breakup_rate
 
 
-def _setup():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    import seaborn as sns
-
-    sns.set_theme(style="whitegrid", context="notebook")
-    return plt, sns
-
-
-def _save(fig, path: Path) -> Path:
-    from scenarios.runner import atomic_write
-
-    atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=120, bbox_inches="tight", format="png"))
-    return path
+#: resolution of the run plots (PNG)
+DPI = 120
 
 
 def kaplan_meier(duration: np.ndarray, event: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -56,22 +45,21 @@ def breakup_by_c(events, max_bands: int = 24):
         key, mids = np.searchsorted(uniq, c), uniq
     else:
         edges = np.linspace(c.min(), c.max(), max_bands + 1)
-        key = np.clip(np.searchsorted(edges, c, side="right") - 1, 0, max_bands - 1)
+        key = band_index(c, edges)
         mids = (edges[:-1] + edges[1:]) / 2
     n = np.bincount(key, minlength=mids.size)
     k = np.bincount(key, weights=broke, minlength=mids.size)
     cm = np.bincount(key, weights=c, minlength=mids.size)
     keep = n > 0
-    rate = np.where(keep, k / np.maximum(n, 1), np.nan)
-    se = np.sqrt(rate * (1 - rate) / np.maximum(n, 1))
+    rate, half = breakup_rate(n, k)
     return pd.DataFrame(
         {
             "c_mid": (cm / np.maximum(n, 1))[keep],
             "rounds": n[keep],
             "breakups": k[keep].astype(int),
             "rate": rate[keep],
-            "lo": (rate - 1.96 * se)[keep],
-            "hi": (rate + 1.96 * se)[keep],
+            "lo": (rate - half)[keep],
+            "hi": (rate + half)[keep],
         }
     )
 
@@ -94,7 +82,7 @@ def analytic_breakup_curve(c_grid: np.ndarray, phis: np.ndarray, delta: float, s
 
 def make_plots(out: Path, scenario, tables: dict) -> list[Path]:
     """Write the five plots into ``out``; returns their paths."""
-    plt, sns = _setup()
+    plt, sns = seaborn_pyplot()
     out = Path(out)
     steps = tables["steps.parquet"].to_pandas()
     spells = tables["alliances.parquet"].to_pandas()
@@ -107,8 +95,7 @@ def make_plots(out: Path, scenario, tables: dict) -> list[Path]:
     sns.lineplot(data=steps, x="step", y="churn_rate", ax=ax, label="breakups / alliances")
     sns.lineplot(data=steps, x="step", y="share_searching", ax=ax, label="protégés searching")
     ax.set(xlabel="round", ylabel="share of alliances", title=f"{title}: alliance churn", ylim=(0, None))
-    files.append(_save(fig, out / "churn.png"))
-    plt.close(fig)
+    files.append(save_figure(fig, out / "churn.png", DPI, bbox_inches="tight"))
 
     # 2. breakup rate against c, with the analytic curve
     if events is not None and len(events):
@@ -124,17 +111,16 @@ def make_plots(out: Path, scenario, tables: dict) -> list[Path]:
             sim["c_mid"], sim["rate"], yerr=[sim["rate"] - sim["lo"], sim["hi"] - sim["rate"]],
             fmt="o", ms=4, color=sns.color_palette()[1], label="simulated (95% CI)",
         )
-        ax.axvline(C_REGIME, ls=":", color="grey")
+        ax.axvline(C_PROP1, ls=":", color="grey")
         ax.set(xlabel="search cost c", ylabel="breakups per alliance-round",
                title=f"{title}: breakup rate against c")
         ax.legend()
-        files.append(_save(fig, out / "breakup_vs_c.png"))
-        plt.close(fig)
+        files.append(save_figure(fig, out / "breakup_vs_c.png", DPI, bbox_inches="tight"))
 
     # 3. survival curve of alliance spells (Kaplan-Meier; running alliances censored)
     fig, ax = plt.subplots(figsize=(7, 4))
     groups = [("all alliances", np.ones(len(spells), dtype=bool))]
-    low = spells["c_start"].to_numpy() < C_REGIME
+    low = spells["c_start"].to_numpy() < C_PROP1
     if low.any() and (~low).any():
         groups += [("c < 1/32 at formation", low), ("c >= 1/32 at formation", ~low)]
     for label, mask in groups:
@@ -144,19 +130,17 @@ def make_plots(out: Path, scenario, tables: dict) -> list[Path]:
     ax.set(xlabel="rounds", ylabel="share of alliances still together", ylim=(0, 1.02),
            title=f"{title}: survival of alliances")
     ax.legend()
-    files.append(_save(fig, out / "survival.png"))
-    plt.close(fig)
+    files.append(save_figure(fig, out / "survival.png", DPI, bbox_inches="tight"))
 
     # 4. distribution of c over time
     fig, ax = plt.subplots(figsize=(7, 4))
     ax.fill_between(steps["step"], steps["c_q25"], steps["c_q75"], alpha=0.3, label="interquartile range")
     sns.lineplot(data=steps, x="step", y="c_median", ax=ax, label="median")
     sns.lineplot(data=steps, x="step", y="c_mean", ax=ax, label="mean", linestyle="--")
-    ax.axhline(C_REGIME, ls=":", color="grey", label="c = 1/32")
+    ax.axhline(C_PROP1, ls=":", color="grey", label="c = 1/32")
     ax.set(xlabel="round", ylabel="search cost c", title=f"{title}: institutional integration")
     ax.legend()
-    files.append(_save(fig, out / "c_distribution.png"))
-    plt.close(fig)
+    files.append(save_figure(fig, out / "c_distribution.png", DPI, bbox_inches="tight"))
 
     # 5. burden-sharing over time
     fig, ax = plt.subplots(figsize=(7, 4))
@@ -165,6 +149,5 @@ def make_plots(out: Path, scenario, tables: dict) -> list[Path]:
     ax.plot(steps["step"], steps["phi"] - 1.0, ls=":", color="grey", label="phi - 1")
     ax.set(xlabel="round", ylabel="mean over alliances that acted", title=f"{title}: burden-sharing")
     ax.legend()
-    files.append(_save(fig, out / "burden_sharing.png"))
-    plt.close(fig)
+    files.append(save_figure(fig, out / "burden_sharing.png", DPI, bbox_inches="tight"))
     return files

@@ -8,22 +8,23 @@
 
 ``figure3_data`` / ``figure4_data`` return the curves as DataFrames (no
 plotting); ``plot_figure3`` / ``plot_figure4`` draw them with seaborn;
-``write_figure`` writes ``figureN.png`` and ``figureN.csv`` into a directory.
-``register`` adds the ``alliances figure`` subcommand.
+``write_figure`` writes ``figureN.png`` and ``figureN.csv`` into a directory
+(``alliances figure``, ``scenarios.cli.figure``).
 """
 
 from __future__ import annotations
 
-import argparse
 import math
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from scenarios.cli import add_param
+from scenarios.output.files import save_figure
+from scenarios.output.style import seaborn_pyplot
 
-PROP1_BOUNDARY = 1.0 / 32.0  # c >= 1/32  <=>  1 - r* >= 1/4 (Prop. 1)
+#: resolution of the figures (PNG)
+DPI = 150
 DEFAULTS = {"phi": 1.1, "delta": 0.99, "c_max": 0.06, "points": 481}
 
 
@@ -96,17 +97,6 @@ def figure4_data(phi: float = DEFAULTS["phi"], delta: float = DEFAULTS["delta"],
     return df
 
 
-def _pyplot():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    import seaborn as sns
-
-    sns.set_theme(style="whitegrid", context="notebook")
-    return plt, sns
-
-
 def _draw_curve(sns, ax, df: pd.DataFrame, y: str, label: str) -> None:
     """Draw y against c, one segment per run of the protégé's first move.
 
@@ -120,22 +110,16 @@ def _draw_curve(sns, ax, df: pd.DataFrame, y: str, label: str) -> None:
                      label=label if i == 0 else None)
 
 
-def _save(plt, fig, path: str | Path) -> Path:
-    fig.tight_layout()
-    path = Path(path)
-    fig.savefig(path, dpi=150)
-    plt.close(fig)
-    return path
-
-
 def plot_figure3(df: pd.DataFrame, path: str | Path) -> Path:
     """Draw Figure 3 from ``figure3_data``'s frame to a PNG at ``path``."""
-    plt, sns = _pyplot()
+    from analytic.paper import C_PROP1  # here: the CLI imports this module at every start
+
+    plt, sns = seaborn_pyplot()
     phi, delta = float(df["phi"].iloc[0]), float(df["delta"].iloc[0])
     fig, ax = plt.subplots(figsize=(7, 4.5))
     _draw_curve(sns, ax, df, "p_alliance", "alliance acts")
-    if PROP1_BOUNDARY <= df["c"].max():
-        ax.axvline(PROP1_BOUNDARY, color="0.4", linestyle=":", linewidth=1.2,
+    if C_PROP1 <= df["c"].max():
+        ax.axvline(C_PROP1, color="0.4", linestyle=":", linewidth=1.2,
                    label="c = 1/32 (Prop. 1 for c ≥ 1/32)")
     ax.set_xlabel("search cost $c$")
     ax.set_ylabel("Pr(alliance acts)")
@@ -145,12 +129,13 @@ def plot_figure3(df: pd.DataFrame, path: str | Path) -> Path:
     ax.set_title("Figure 3: probability that the alliance acts against the search cost\n"
                  f"$\\phi$ = {phi:g}, $\\delta$ = {delta:g}")
     ax.legend(loc="best")
-    return _save(plt, fig, path)
+    fig.tight_layout()
+    return save_figure(fig, path, DPI)
 
 
 def plot_figure4(df: pd.DataFrame, path: str | Path) -> Path:
     """Draw Figure 4 from ``figure4_data``'s frame to a PNG at ``path``."""
-    plt, sns = _pyplot()
+    plt, sns = seaborn_pyplot()
     phi, delta = float(df["phi"].iloc[0]), float(df["delta"].iloc[0])
     star = df[df["is_c_star"]].iloc[0]
     c_star, u_star = float(star["c"]), float(star["u_protege"])
@@ -167,7 +152,8 @@ def plot_figure4(df: pd.DataFrame, path: str | Path) -> Path:
     ax.set_title("Figure 4: protégé's (player 2's) expected utility against the search cost\n"
                  f"$\\phi$ = {phi:g}, $\\delta$ = {delta:g}")
     ax.legend(loc="best")
-    return _save(plt, fig, path)
+    fig.tight_layout()
+    return save_figure(fig, path, DPI)
 
 
 FIGURES = {3: (figure3_data, plot_figure3), 4: (figure4_data, plot_figure4)}
@@ -185,30 +171,3 @@ def write_figure(number: int, out: str | Path, **params) -> list[Path]:
     df.to_csv(csv_path, index=False)
     png_path = plot_fn(df, out / f"figure{number}.png")
     return [png_path, csv_path]
-
-
-def register(subparsers: argparse._SubParsersAction) -> None:
-    p = subparsers.add_parser(
-        "figure",
-        help="redraw the paper's Figure 3 or 4 (PNG + CSV)",
-        description="Figure 3: probability that the alliance acts against the search cost c. "
-                    "Figure 4: the protégé's expected utility against c, with c* marked. "
-                    "Writes figureN.png and the plotted curve as figureN.csv into --out.",
-    )
-    p.add_argument("number", type=int, choices=sorted(FIGURES), help="figure number (3 or 4)")
-    p.add_argument("--out", default="out", metavar="DIR",
-                   help="output directory, created if missing (default: out)")
-    add_param(p, "phi", DEFAULTS["phi"], "production cost, in (1, 2)")
-    add_param(p, "delta", DEFAULTS["delta"], "discount factor, in (0, 1]")
-    add_param(p, "c_max", DEFAULTS["c_max"], "largest search cost on the grid")
-    p.add_argument("--points", type=int, default=DEFAULTS["points"], metavar="N",
-                   help=f"grid points on [0, c_max] (default: {DEFAULTS['points']})")
-    p.set_defaults(handler=run)
-
-
-def run(args: argparse.Namespace) -> int:
-    paths = write_figure(args.number, args.out, phi=args.phi, delta=args.delta,
-                         c_max=args.c_max, points=args.points)
-    for path in paths:
-        print(path)
-    return 0

@@ -9,11 +9,11 @@ dashboard`` starts it). This module holds what the page is made of:
   scenario's model (same seed, same draws). It keeps small running summaries the
   views need (breakups per band of c, a fixed sample of the network, the last
   round's moves), so that a view never walks every agent.
-* :func:`model_params`, the controls for Mesa's "Model Parameters" card,
-  starting at a scenario's values.
-* the views (solara components drawing matplotlib figures): churn, the
-  distribution of c, breakup rate against c with analytic's curve, burden
-  sharing, the alliance network (a sample), and the analytic equilibrium panel.
+* :func:`scenario_settings` / :func:`build_scenario`: a scenario as the flat
+  settings the controls show, and back with the controls' overrides.
+
+The controls for Mesa's "Model Parameters" card are in ``controls.py``, the
+views (solara components drawing matplotlib figures) in ``views.py``.
 
 The dashboard never records ``events`` (memory grows with them); every view
 reads the model's arrays or its DataCollector.
@@ -31,10 +31,9 @@ from agents.distributions import CostDistribution, PhiProcess
 from agents.game import BREAKUP
 from agents.investment import INVESTMENT_RULES, make_rule
 from agents.model import AllianceModel
-from scenarios.scenario import Scenario, bundled_scenarios, load_scenario
+from scenarios.run.measures import band_index, breakup_rate
+from scenarios.scenario import Scenario, load_scenario
 
-#: Environment variable through which ``alliances dashboard SCENARIO`` names the starting scenario.
-ENV_SCENARIO = "ALLIANCES_DASHBOARD_SCENARIO"
 DEFAULT_SCENARIO = "baseline"
 
 #: The outsider models the dashboard offers: the paper's U[0, 1] offers, and the
@@ -53,24 +52,9 @@ def outsider_choices(sc: Scenario) -> dict[str, dict]:
     return choices
 
 C_DISTS = ("constant", "uniform", "evenly", "beta", "groups")
-C_REGIME = 1.0 / 32.0  # Prop. 1 holds for c >= 1/32
-C_SLIDER_MAX = 0.3
 BREAKUP_BANDS = 24
 NETWORK_HUBS = 10  # patrons drawn as hubs
 NETWORK_PROTEGES = 150  # protégés drawn around them (the sample)
-
-
-def starting_scenario() -> str:
-    """The scenario named by ``$ALLIANCES_DASHBOARD_SCENARIO`` (default ``baseline``)."""
-    return os.environ.get(ENV_SCENARIO) or DEFAULT_SCENARIO
-
-
-def scenario_choices(current: str | None = None) -> list[str]:
-    """Bundled scenario names, plus ``current`` (a path, say) if it is not one of them."""
-    names = bundled_scenarios()
-    if current and current not in names:
-        names = [current] + names
-    return names
 
 
 # ------------------------------------------------------------------ settings
@@ -144,10 +128,17 @@ def _phi_process(base: PhiProcess, phi: float, spread: float) -> PhiProcess:
     return PhiProcess("uniform", low=low, high=high, per=per)
 
 
-def build_scenario(scenario: str = DEFAULT_SCENARIO, **overrides) -> Scenario:
-    """The scenario ``scenario`` with the dashboard's settings ``overrides`` applied (None = keep)."""
-    sc = load_scenario(scenario)
-    s = scenario_settings(sc)
+def as_scenario(scenario: str | Scenario) -> Scenario:
+    """``scenario`` itself, or the scenario a name or path names (its file read once, here)."""
+    return scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+
+
+def build_scenario(scenario: str | Scenario = DEFAULT_SCENARIO, **overrides) -> Scenario:
+    """The scenario ``scenario`` (a Scenario, name or path) with the dashboard's settings
+    ``overrides`` applied (None = keep)."""
+    sc = as_scenario(scenario)
+    base = scenario_settings(sc)
+    s = dict(base)
     unknown = set(overrides) - set(s)
     if unknown:
         raise ValueError(f"unknown dashboard setting(s): {', '.join(sorted(unknown))}")
@@ -168,10 +159,10 @@ def build_scenario(scenario: str = DEFAULT_SCENARIO, **overrides) -> Scenario:
     params.update({k: float(s["invest_" + k]) for k in INVESTMENT_RULES[rule].PARAMS if "invest_" + k in s})
     make_rule(rule, **params)  # checks the ranges
     c = sc.search_cost
-    if (s["c_dist"], s["c_low"], s["c_high"]) != tuple(scenario_settings(sc)[k] for k in ("c_dist", "c_low", "c_high")):
+    if (s["c_dist"], s["c_low"], s["c_high"]) != (base["c_dist"], base["c_low"], base["c_high"]):
         c = _cost_distribution(sc.search_cost, s["c_dist"], s["c_low"], s["c_high"])
     phi = sc.phi
-    if (s["phi"], s["phi_spread"]) != (scenario_settings(sc)["phi"], scenario_settings(sc)["phi_spread"]):
+    if (s["phi"], s["phi_spread"]) != (base["phi"], base["phi_spread"]):
         phi = _phi_process(sc.phi, float(s["phi"]), float(s["phi_spread"]))
     return replace(
         sc,
@@ -193,14 +184,15 @@ def build_scenario(scenario: str = DEFAULT_SCENARIO, **overrides) -> Scenario:
 class DashboardModel(AllianceModel):
     """The population model of a scenario, with the dashboard's overrides and running summaries.
 
-    ``DashboardModel(base_scenario="baseline")`` plays exactly the scenario's model;
+    ``DashboardModel(base_scenario="baseline")`` (a name, a path or a loaded Scenario) plays
+    exactly the scenario's model;
     every other keyword (None = the scenario's value) is one of the dashboard's
     controls. Events are never recorded.
     """
 
     def __init__(
         self,
-        base_scenario: str = DEFAULT_SCENARIO,
+        base_scenario: str | Scenario = DEFAULT_SCENARIO,
         seed=None,
         n_proteges: int | None = None,
         n_patrons: int | None = None,
@@ -261,7 +253,7 @@ class DashboardModel(AllianceModel):
         before = self.patron_of[self.net_proteges].copy()
         super().step()
         broke = self.last_outcome == BREAKUP
-        band = np.clip(np.searchsorted(self.band_edges, c_played, side="right") - 1, 0, BREAKUP_BANDS - 1)
+        band = band_index(c_played, self.band_edges)
         self.band_rounds += np.bincount(band, minlength=BREAKUP_BANDS)
         self.band_breakups += np.bincount(band[broke], minlength=BREAKUP_BANDS)
         self.total_breakups += int(broke.sum())
@@ -278,7 +270,7 @@ class DashboardModel(AllianceModel):
         if not self.paper_game:
             return np.array([]), np.array([])
         if self._analytic_curve is None:
-            from scenarios.plots import analytic_breakup_curve
+            from scenarios.output.run_plots import analytic_breakup_curve
 
             grid = np.linspace(0.0, self.c_view_max, points)
             p = self.phi_process
@@ -291,37 +283,5 @@ class DashboardModel(AllianceModel):
         n = self.band_rounds
         keep = n > 0
         mid = (self.band_edges[:-1] + self.band_edges[1:]) / 2
-        rate = np.where(keep, self.band_breakups / np.maximum(n, 1), np.nan)
-        half = 1.96 * np.sqrt(rate * (1 - rate) / np.maximum(n, 1))
+        rate, half = breakup_rate(n, self.band_breakups)
         return mid[keep], rate[keep], half[keep], n[keep]
-
-
-# ------------------------------------------------------------------ controls
-def _slider(kind, label, value, lo, hi, step):
-    return {"type": kind, "label": label, "value": value, "min": min(lo, value), "max": max(hi, value), "step": step}
-
-
-def model_params(scenario: str = DEFAULT_SCENARIO) -> dict:
-    """Mesa ``model_params`` for SolaraViz: every control starts at the scenario's value."""
-    s = scenario_settings(load_scenario(scenario))
-    return {
-        "base_scenario": scenario,  # fixed: the scenario select above the controls chooses it
-        "seed": {"type": "InputText", "label": "Random seed", "value": str(s["seed"])},
-        "n_proteges": _slider("SliderInt", "Protégés (= alliances)", s["n_proteges"], 10, 20000, 10),
-        "n_patrons": _slider("SliderInt", "Patrons at the start", s["n_patrons"], 1, 500, 1),
-        "n_ad_hoc": _slider("SliderInt", "Ad hoc partners (the pool)", s["n_ad_hoc"], 3, 1000, 1),
-        "c_dist": {"type": "Select", "label": "Search cost c: distribution", "value": s["c_dist"],
-                   "values": list(C_DISTS)},
-        "c_low": _slider("SliderFloat", "c: low (the value if constant)", s["c_low"], 0.0, C_SLIDER_MAX, 0.0025),
-        "c_high": _slider("SliderFloat", "c: high", s["c_high"], 0.0, C_SLIDER_MAX, 0.0025),
-        "phi": _slider("SliderFloat", "phi (production cost)", s["phi"], 1.01, 1.99, 0.005),
-        "phi_spread": _slider("SliderFloat", "phi redrawn each round: +/- spread (0 = fixed)",
-                              s["phi_spread"], 0.0, 0.45, 0.005),
-        "delta": _slider("SliderFloat", "delta (discount factor)", s["delta"], 0.5, 1.0, 0.005),
-        "investment": {"type": "Select", "label": "Investment rule", "value": s["investment"],
-                       "values": sorted(INVESTMENT_RULES)},
-        "invest_step": _slider("SliderFloat", "accumulate: step per round acted", s["invest_step"], 0.0, 0.02, 0.0005),
-        "invest_cap": _slider("SliderFloat", "accumulate: cap", s["invest_cap"], 0.0, 0.3, 0.005),
-        "outsiders": {"type": "Select", "label": "Outsider model", "value": s["outsiders"],
-                      "values": list(outsider_choices(load_scenario(scenario)))},
-    }

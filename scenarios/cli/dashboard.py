@@ -1,6 +1,6 @@
 """``alliances dashboard [SCENARIO] [--port P] [--host H] [--no-browser]``: serve the browser dashboard.
 
-Starts ``python -m solara run scenarios.app`` (Mesa's SolaraViz page, see
+Starts ``python -m solara run scenarios.dashboard.app`` (Mesa's SolaraViz page, see
 ``scenarios/app.py``) as a child process bound to ``--host`` (default
 127.0.0.1), waits until the page answers, prints ``Dashboard: URL`` and opens
 it in a browser unless ``--no-browser``. The scenario reaches the page through
@@ -47,10 +47,10 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 
 def server_command(host: str, port: int) -> list[str]:
-    """The command that serves the page (``python -m solara run scenarios.app ...``)."""
+    """The command that serves the page (``python -m solara run scenarios.dashboard.app ...``)."""
     import sys
 
-    return [sys.executable, "-m", "solara", "run", "scenarios.app", "--host", host, "--port", str(port),
+    return [sys.executable, "-m", "solara", "run", "scenarios.dashboard.app", "--host", host, "--port", str(port),
             "--no-open", "--production", "--log-level", "warning"]
 
 
@@ -95,8 +95,8 @@ def _dashboard(args: argparse.Namespace) -> int:
 
     env = dict(os.environ)
     env["ALLIANCES_DASHBOARD_SCENARIO"] = scenario
-    # the checkout (or installed package) must be importable by the child as `scenarios.app`
-    root = str(Path(__file__).resolve().parent.parent)
+    # the checkout (or installed package) must be importable by the child as `scenarios.dashboard.app`
+    root = str(Path(__file__).resolve().parents[2])
     env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     # two harmless warnings at every start (Mesa's page trips solara's hook check; cookies over plain http)
     env.setdefault("PYTHONWARNINGS", "ignore::UserWarning:solara.validate_hooks,"

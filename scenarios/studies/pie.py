@@ -1,22 +1,19 @@
-"""``alliances extension pie``: extension 3, dividing the pie (docs/extensions.md).
+"""Extension 3: the good's value divided by bargaining, with the ally and with an ad hoc partner.
 
-Solves the game with `analytic.bargaining` for several divisions of the good's value on a
-grid of search costs c and draws breakups, the patron's contribution and the protégé's
-payoff against c (with c* marked). A division is ``LABEL=ALLY/AD_HOC``, each side either
+The game is solved with ``analytic.bargaining`` for several divisions on a grid of
+search costs c: breakups, the patron's contribution and the protégé's payoff against
+c (with c* marked). A division is ``LABEL=ALLY/AD_HOC``, each side either
 ``nash:weight=W[,pie=P]`` or ``alternating:discount_protege=D,discount_partner=D,first=WHO[,pie=P]``
-(``-`` for the paper's even split of a pie of 2). Writes ``pie.csv``, ``pie_summary.csv``
-(c*, the exact switch to the offer accepted at once, the largest breakup probability) and
-``pie.png``.
+(``-`` for the paper's even split of a pie of 2).
 """
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from scenarios.extension_cli import add_c_grid_options, footnote13, plot_over_c, refine_switch, solve_over_c
+from scenarios.studies.over_c import footnote13, plot_over_c, refine_switch, solve_over_c, write_table
 
 DEFAULT_DIVISIONS = (
     "paper: even split=-/-",
@@ -95,31 +92,19 @@ def plot_pie(df: pd.DataFrame, path: Path, phi: float, delta: float) -> Path:
                        " shifted)", "division of the pie (ally / ad hoc)", dashed=ally)
 
 
-def run_pie(args: argparse.Namespace) -> int:
-    specs = division_specs(args.division or list(DEFAULT_DIVISIONS), args.phi)
-    df = pie_data(specs, phi=args.phi, delta=args.delta, c_max=args.c_max, points=args.points,
-                  workers=args.workers)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    df.to_csv(out / "pie.csv", index=False)
+def pie_study(out, divisions=DEFAULT_DIVISIONS, phi=1.1, delta=0.99, c_max=0.06, points=41, workers=1,
+              plot=True) -> pd.DataFrame:
+    """Write ``pie.csv`` (one row per division and c), ``pie_summary.csv`` (c*, the exact
+    switch to the offer accepted at once, the largest breakup probability) and, if ``plot``,
+    ``pie.png`` into ``out``; return the summary."""
+    specs = division_specs(list(divisions), phi)
+    df = pie_data(specs, phi=phi, delta=delta, c_max=c_max, points=points, workers=workers)
+    write_table(df, out, "pie.csv")
     summary = footnote13(df, column="division")
-    switch = refine_switch(specs, df, args.phi, args.delta, workers=args.workers, column="division")
+    switch = refine_switch(specs, df, phi, delta, workers=workers, column="division")
     summary.insert(1, "B_protege_ad_hoc", summary["division"].map({k: s[1].protege_ad_hoc for k, s in specs.items()}))
     summary.insert(2, "c_switch_exact", summary["division"].map(switch))
-    summary.to_csv(out / "pie_summary.csv", index=False)
-    if not args.no_plot:
-        plot_pie(df, out / "pie.png", args.phi, args.delta)
-    with pd.option_context("display.width", 250, "display.max_columns", 20, "display.max_colwidth", 60):
-        print(summary.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
-    print(f"wrote pie.csv, pie_summary.csv{'' if args.no_plot else ', pie.png'} to {out}")
-    return 0
-
-
-def add_parser(sub) -> None:
-    """``alliances extension pie``."""
-    p = sub.add_parser("pie", help="extension 3: the pie divided by bargaining (Nash, alternating offers)",
-                       description=__doc__.split("\n\n")[1])
-    p.add_argument("--division", action="append", metavar="LABEL=ALLY/AD_HOC",
-                   help="a division, repeatable (default: six, from the paper's even split to harder bargains)")
-    add_c_grid_options(p, c_max=0.06, points=41, out="out/extension_pie", cost="~0.4 s each per division")
-    p.set_defaults(handler=run_pie)
+    write_table(summary, out, "pie_summary.csv")
+    if plot:
+        plot_pie(df, Path(out) / "pie.png", phi, delta)
+    return summary

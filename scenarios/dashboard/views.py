@@ -14,7 +14,8 @@ import solara
 from matplotlib.figure import Figure
 from mesa.visualization.utils import update_counter
 
-from scenarios.dashboard import C_REGIME, DashboardModel
+from analytic.paper import C_PROP1
+from scenarios.dashboard.model import DashboardModel
 
 FIGSIZE = (6.4, 3.7)
 BLUE, ORANGE, GREEN, RED, GREY = "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#7f7f7f"
@@ -96,8 +97,8 @@ def c_distribution_figure(model: DashboardModel) -> Figure:
         ax.hist(np.clip(model.c, 0, hi), bins=bins, color=GREEN, alpha=0.75, histtype="stepfilled",
                 label=f"now (median {np.median(model.c):.3f})",
                 weights=np.full(model.n_proteges, 1 / model.n_proteges))
-        ax.axvline(C_REGIME, ls=":", color="k", lw=1)
-        ax.text(C_REGIME, 0.5, "c = 1/32 ", transform=ax.get_xaxis_transform(), va="center", ha="right",
+        ax.axvline(C_PROP1, ls=":", color="k", lw=1)
+        ax.text(C_PROP1, 0.5, "c = 1/32 ", transform=ax.get_xaxis_transform(), va="center", ha="right",
                 rotation=90, fontsize=8.5, color="k")
         ax.set(xlabel="search cost c (institutional integration)", ylabel="share of alliances",
                title=f"Distribution of c across alliances (round {model.steps})", xlim=(0, hi))
@@ -129,7 +130,7 @@ def breakup_figure(model: DashboardModel) -> Figure:
                         capsize=2, label=f"simulated, 95% CI ({int(n.sum()):,} alliance-rounds)", zorder=4)
         else:
             _empty(ax)
-        ax.axvline(C_REGIME, ls=":", color=GREY, lw=1)
+        ax.axvline(C_PROP1, ls=":", color=GREY, lw=1)
         top = max(float(np.nanmax(curve)) if curve.size else 0.0, float(np.nanmax(rate + half)) if mid.size else 0.0)
         ax.set_ylim(0, min(1.0, max(0.05, top * 1.15)))
         ax.set(xlim=(0, model.c_view_max), xlabel="search cost c",

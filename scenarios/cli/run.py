@@ -40,7 +40,7 @@ def register(subparsers) -> None:
 def _run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from scenarios.runner import run_scenario, summary_lines
+    from scenarios.run.runner import run_scenario, summary_lines
     from scenarios.scenario import load_scenario
 
     sc = load_scenario(args.scenario).with_overrides(seed=args.seed, rounds=args.steps)
@@ -54,7 +54,7 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from scenarios.report import report_lines
+    from scenarios.output.report import report_lines
 
     if args.bands < 1:
         raise ValueError(f"--bands: must be an integer >= 1, got {args.bands}")

@@ -6,7 +6,7 @@ import argparse
 import math
 from typing import Any
 
-from scenarios.cli import add_param, print_json
+from scenarios.cli.options import add_param, print_json
 
 # One-line meanings of the Equilibrium fields (docs/analytic-api.md), shown in the table.
 FIELD_MEANINGS = {

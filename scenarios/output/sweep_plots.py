@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from scenarios.plots import _save, _setup
+from scenarios.output.files import save_figure
+from scenarios.output.run_plots import DPI
+from scenarios.output.style import seaborn_pyplot
 
 #: measure -> axis label
 PLOTTED = {
@@ -70,7 +72,7 @@ def sweep_plots(df, plan, out: Path, x: str | None = None, hue: str | None = Non
         x, hue = choose_axes(done, plan.keys)
     if x is None or done.empty:
         return []
-    plt, sns = _setup()
+    plt, sns = seaborn_pyplot()
     import pandas as pd
 
     numeric_x = pd.api.types.is_numeric_dtype(done[x])
@@ -99,8 +101,7 @@ def sweep_plots(df, plan, out: Path, x: str | None = None, hue: str | None = Non
         fig.legend(handles, labels, title=hue, loc="upper left", bbox_to_anchor=(1.0, 0.95), frameon=False)
     fig.suptitle(title)
     fig.tight_layout()
-    path = _save(fig, Path(out) / "sweep_measures.png")
-    plt.close(fig)
+    path = save_figure(fig, Path(out) / "sweep_measures.png", DPI, bbox_inches="tight")
     return [path]
 
 

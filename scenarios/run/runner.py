@@ -14,45 +14,15 @@ Output directory contents (all written atomically: temp file, then rename):
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-
+from scenarios.output.files import atomic_write, write_parquet
+from scenarios.run.measures import run_measures
 from scenarios.scenario import Scenario
 
 TABLE_FILES = ("events.parquet", "steps.parquet", "alliances.parquet")
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def atomic_write(path: Path, write) -> None:
-    """Call ``write(tmp_path)`` on a temp file beside ``path``, then rename it onto ``path``."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        write(tmp)
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
-def write_parquet(table, path: Path) -> None:
-    """Write a pyarrow Table deterministically (same table -> same bytes)."""
-    import pyarrow.parquet as pq
-
-    atomic_write(path, lambda tmp: pq.write_table(table, tmp, compression="zstd", write_statistics=True))
 
 
 @dataclass
@@ -133,23 +103,23 @@ def write_outputs(result: RunResult, plots: bool = True) -> None:
     atomic_write(out / "run.json", lambda tmp: Path(tmp).write_text(json.dumps(meta, indent=2) + "\n"))
     files.append(out / "run.json")
     if plots:
-        from scenarios.plots import make_plots
+        from scenarios.output.run_plots import make_plots
 
         files += make_plots(out, sc, tables)
     result.files = files
 
 
 def summary_lines(result: RunResult) -> list[str]:
-    """A short summary of a run for stdout."""
-    m = result.model
+    """A short summary of a run for stdout (the measures of ``run_measures``, formatted)."""
     sc = result.scenario
-    steps = m.steps_table().to_pandas()
-    spells = m.alliances_table().to_pandas()
+    measures = run_measures(result.model)
+    steps = result.model.steps_table().to_pandas()
+    spells = result.model.alliances_table().to_pandas()
     n_rounds = sc.n_proteges * sc.rounds
     acted = steps["acted"].sum()
     broke = steps["breakups"].sum()
     none = steps["none"].sum()
-    ended = spells[spells["ended"] == "breakup"]
+    n_ended = int((spells["ended"].astype(str) == "breakup").sum())
     lines = list(sc.describe())
     lines.append(
         f"{n_rounds:,} alliance-rounds in {result.seconds:.2f} s"
@@ -161,26 +131,22 @@ def summary_lines(result: RunResult) -> list[str]:
     )
     last = steps.iloc[-1]
     lines.append(
-        f"churn: {steps['churn_rate'].mean():.3f} breakups per alliance-round on average"
+        f"churn: {measures['mean_churn']:.3f} breakups per alliance-round on average"
         f" (first round {steps['churn_rate'].iloc[0]:.3f}, last {last['churn_rate']:.3f});"
-        f" {len(ended):,} alliances ended, mean length {ended['duration'].mean() if len(ended) else float('nan'):.1f} rounds"
+        f" {n_ended:,} alliances ended, mean length {measures['mean_spell_length']:.1f} rounds"
     )
     lines.append(
-        f"search cost c: mean {steps['c_mean'].iloc[0]:.4f} at the start, {last['c_mean']:.4f} at the end"
+        f"search cost c: mean {steps['c_mean'].iloc[0]:.4f} at the start, {measures['final_c']:.4f} at the end"
         f" (quartiles {last['c_q25']:.4f} / {last['c_median']:.4f} / {last['c_q75']:.4f})"
     )
-    w = steps["acted"].to_numpy(dtype=float)
-    mc = steps["mean_contribution"].to_numpy()
-    gap = steps["free_riding_gap"].to_numpy()
-    ok = w > 0
     lines.append(
-        f"burden-sharing: mean patron contribution {np.average(mc[ok], weights=w[ok]):.4f},"
-        f" {np.average(gap[ok], weights=w[ok]):.4f} above the free-riding minimum"
+        f"burden-sharing: mean patron contribution {measures['mean_contribution']:.4f},"
+        f" {measures['free_riding_gap']:.4f} above the free-riding minimum"
         f" phi - {'1' if sc.benefits().is_paper else f'{sc.benefits().protege_ally:g}'}"
     )
     lines.append(
-        f"payoffs per round: protégé {steps['mean_protege_payoff'].mean():.4f},"
-        f" patron {steps['mean_patron_payoff'].mean():.4f}"
+        f"payoffs per round: protégé {measures['mean_protege_payoff']:.4f},"
+        f" patron {measures['mean_patron_payoff']:.4f}"
     )
     if result.out is not None:
         lines.append(f"wrote {', '.join(p.name for p in result.files)} to {result.out}")

@@ -1,0 +1,1 @@
+"""The browser dashboard (``alliances dashboard``): a Mesa SolaraViz page on the population model."""

@@ -1,0 +1,1 @@
+"""What runs and studies leave behind: files, plots, the paper's figures, the report."""

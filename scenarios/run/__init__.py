@@ -1,0 +1,1 @@
+"""Running scenarios: one run (``runner``), a sweep of many runs (``sweep``)."""

@@ -1,0 +1,76 @@
+"""What a run measured: the outcome measures of a finished run, and breakup rates by band of c.
+
+``run_measures`` is the one place the run's summary numbers are computed: the
+sweep's summary table stores them, ``alliances run`` prints them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+MEASURES = (
+    "mean_churn",
+    "breakup_rate",
+    "mean_c",
+    "final_c",
+    "c_start_mean",
+    "mean_spell_length",
+    "mean_contribution",
+    "free_riding_gap",
+    "mean_protege_payoff",
+    "mean_patron_payoff",
+)
+
+
+def run_measures(model) -> dict[str, float]:
+    """A finished run's outcome measures (the summary's columns).
+
+    * ``mean_churn``: breakups per alliance-round, averaged over the rounds.
+    * ``breakup_rate``: share of alliance spells that ended in a breakup (the
+      rest were still together at the end of the run).
+    * ``mean_c`` / ``final_c``: the population's mean search cost, averaged over
+      the rounds / after the last round; ``c_start_mean``: the mean of the
+      protégés' starting levels (drawn from the scenario's distribution).
+    * ``mean_spell_length``: mean duration (rounds) of the spells that ended in
+      a breakup (nan if none did), as in ``alliances run``'s summary.
+    * ``mean_contribution``, ``free_riding_gap``: the patrons' mean contribution
+      when the alliance acted, and its excess over the free-riding minimum
+      phi - 1 (phi - the protégé's benefit if the pie is divided; weighted by the
+      number of alliances that acted each round).
+    * ``mean_protege_payoff``, ``mean_patron_payoff``: per alliance-round.
+    """
+    steps = model.steps_table().to_pandas()
+    spells = model.alliances_table().to_pandas()
+    ended = spells["ended"].astype(str) == "breakup"
+    w = steps["acted"].to_numpy(dtype=float)
+    ok = w > 0
+
+    def wmean(col):
+        return float(np.average(steps[col].to_numpy()[ok], weights=w[ok])) if ok.any() else float("nan")
+
+    return {
+        "mean_churn": float(steps["churn_rate"].mean()),
+        "breakup_rate": float(ended.mean()) if len(spells) else float("nan"),
+        "mean_c": float(steps["c_mean"].mean()),
+        "final_c": float(steps["c_mean"].iloc[-1]),
+        "c_start_mean": float(np.mean(model.c_start)),
+        "mean_spell_length": float(spells.loc[ended, "duration"].mean()) if ended.any() else float("nan"),
+        "mean_contribution": wmean("mean_contribution"),
+        "free_riding_gap": wmean("free_riding_gap"),
+        "mean_protege_payoff": float(steps["mean_protege_payoff"].mean()),
+        "mean_patron_payoff": float(steps["mean_patron_payoff"].mean()),
+    }
+
+
+def band_index(c, edges) -> np.ndarray:
+    """The band of each search cost ``c`` among the bands [edges[i], edges[i + 1]) (the last
+    one closed; a c outside the edges goes to the first or last band)."""
+    return np.clip(np.searchsorted(edges, c, side="right") - 1, 0, len(edges) - 2)
+
+
+def breakup_rate(rounds, breakups) -> tuple[np.ndarray, np.ndarray]:
+    """Per band: breakups per alliance-round (nan where no rounds) and the half-width of its
+    95% confidence interval (normal approximation)."""
+    rounds = np.asarray(rounds)
+    rate = np.where(rounds > 0, breakups / np.maximum(rounds, 1), np.nan)
+    return rate, 1.96 * np.sqrt(rate * (1 - rate) / np.maximum(rounds, 1))

@@ -1,0 +1,148 @@
+"""Equilibria over a grid of search costs c for several solvers, and what the studies read off them.
+
+A solver is named by a picklable spec, so that the grid can be solved in worker
+processes: ``("dist", name, params)`` for an outside-offer distribution
+(extension 4, ``analytic.general``), ``("pie", Benefits)`` for a division of the
+pie (extension 3, ``analytic.bargaining``).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from scenarios.output.files import save_figure
+from scenarios.output.style import pyplot
+from scenarios.run.pool import map_in_processes
+
+#: resolution of the studies' figures (PNG)
+DPI = 110
+
+
+def solver_of(spec: tuple):
+    """The (cached) solver a picklable spec names: ("dist", name, params) for extension 4,
+    ("pie", Benefits) for extension 3."""
+    if spec[0] == "pie":
+        from analytic.bargaining import pie_solver
+
+        return pie_solver(spec[1])
+    from analytic.general import solver_for
+
+    return solver_for(spec[1], **spec[2])
+
+
+def _solve_chunk(args):
+    spec, phi, c, delta = args
+    return solver_of(spec).solve_many(phi=phi, c=np.asarray(c), delta=delta)
+
+
+def c_chunks(c, workers) -> list[np.ndarray]:
+    """The grid ``c`` cut into one non-empty chunk per worker process (at most)."""
+    return [ch for ch in np.array_split(np.asarray(c, dtype=float), max(1, int(workers))) if ch.size]
+
+
+def labelled(parts, labels, column: str) -> pd.DataFrame:
+    """The frames ``parts`` stacked, each with its label in a first column ``column``."""
+    frames = []
+    for label, part in zip(labels, parts):
+        part = part.copy()
+        part.insert(0, column, label)
+        frames.append(part)
+    return pd.concat(frames, ignore_index=True)
+
+
+def solve_over_c(specs: dict, phi, delta, c, workers=1, column="dist") -> pd.DataFrame:
+    """Equilibria of each solver spec (label -> spec) over the search costs c, in processes;
+    one row per (label, c), the label in ``column``."""
+    jobs = [(label, (spec, phi, ch, delta)) for label, spec in specs.items() for ch in c_chunks(c, workers)]
+    parts = map_in_processes(_solve_chunk, [j for _, j in jobs], workers)
+    return labelled(parts, [label for label, _ in jobs], column)
+
+
+def footnote13(df: pd.DataFrame, column: str = "dist") -> pd.DataFrame:
+    """Per group: c*, the switch value of c, and whether breakups are non-monotone in c."""
+    rows = []
+    for dist, g in df.groupby(column, sort=False):
+        g = g.sort_values("c")
+        pb = g["p_breakup"].to_numpy()
+        c = g["c"].to_numpy()
+        searching = np.flatnonzero(pb > 0)
+        switch = float(c[searching[-1] + 1]) if searching.size and searching[-1] + 1 < len(c) else np.nan
+        inner = pb[searching] if searching.size else np.array([])
+        k = int(np.argmax(inner)) if inner.size else -1
+        non_mono = bool(inner.size >= 3 and 0 < k < inner.size - 1 and inner[k] > inner[0] + 1e-9)
+        i = int(np.argmax(g["u_protege"].to_numpy()))
+        rows.append({column: dist, "c_star": float(c[i]), "u_protege_at_c_star": float(g["u_protege"].iloc[i]),
+                     "u_protege_at_0": float(g["u_protege"].iloc[0]), "c_switch": switch,
+                     "max_p_breakup": float(pb.max()), "c_at_max_breakup": float(c[np.argmax(pb)]),
+                     "p_breakup_at_0": float(pb[0]), "non_monotone": non_mono})
+    return pd.DataFrame(rows)
+
+
+def _switch_job(args):
+    spec, phi, delta, lo, hi, iters = args
+    solver = solver_of(spec)
+    for _ in range(iters):  # first move 'search' at lo, 'accept' at hi
+        mid = 0.5 * (lo + hi)
+        if solver.solve(phi, mid, delta).first_move == "accept":
+            hi = mid
+        else:
+            lo = mid
+    return hi
+
+
+def refine_switch(specs: dict, df: pd.DataFrame, phi, delta, iters=22, workers=1, column="dist") -> dict:
+    """c at which the patron switches to the offer accepted at once, by bisection between
+    the grid points around it (22 halvings of the grid step), per label of ``specs``."""
+    jobs, labels = [], []
+    for label, g in df.groupby(column, sort=False):
+        g = g.sort_values("c")
+        mv = g["first_move"].to_numpy()
+        i = np.flatnonzero((mv[:-1] != "accept") & (mv[1:] == "accept"))
+        if i.size:
+            jobs.append((specs[label], phi, delta, float(g["c"].iloc[i[-1]]), float(g["c"].iloc[i[-1] + 1]), iters))
+            labels.append(label)
+    return dict(zip(labels, map_in_processes(_switch_job, jobs, workers)))
+
+
+def plot_over_c(df: pd.DataFrame, column: str, path: Path, title: str, legend_title: str, dashed=()) -> Path:
+    """Breakups, the patron's contribution and the protégé's payoff against c, one line per
+    value of ``column`` (broken where the first move switches; dot: the protégé's best c);
+    the groups in ``dashed`` drawn dashed."""
+    plt = pyplot()
+    fig, axes = plt.subplots(1, 3, figsize=(16, 4.6))
+    for label, g in df.groupby(column, sort=False):
+        g = g.sort_values("c")
+        style = "--" if label in dashed else "-"
+        # break the lines where the first move changes (no false vertical rise at the jump)
+        seg = np.concatenate([[0], np.cumsum(g["first_move"].to_numpy()[1:] != g["first_move"].to_numpy()[:-1])])
+        color = None
+        for s in np.unique(seg):
+            part = g[seg == s]
+            for ax, col in zip(axes, ("p_breakup", "expected_contribution", "u_protege")):
+                line, = ax.plot(part["c"], part[col], style, color=color, lw=1.6,
+                                label=label if (s == 0 and ax is axes[0]) else None)
+                color = line.get_color()
+        i = int(np.argmax(g["u_protege"].to_numpy()))
+        axes[2].plot(g["c"].iloc[i], g["u_protege"].iloc[i], "o", color=color)
+    label_axes(axes, "protégé's payoff (dot: c*)")
+    axes[0].legend(title=legend_title, fontsize=7, title_fontsize=8)
+    fig.suptitle(title)
+    fig.tight_layout()
+    return save_figure(fig, path, DPI)
+
+
+def label_axes(axes, payoff_title: str) -> None:
+    """Axis labels and titles of the three panels: breakups, contribution, the protégé's payoff."""
+    axes[0].set(xlabel="search cost c", ylabel="P(breakup)", title="breakups")
+    axes[1].set(xlabel="search cost c", ylabel="E[contribution | alliance acts]", title="patron's contribution")
+    axes[2].set(xlabel="search cost c", ylabel="protégé's expected payoff", title=payoff_title)
+
+
+def write_table(df: pd.DataFrame, out: Path, name: str) -> Path:
+    """``df`` as ``out/name`` (CSV, no index), creating ``out``."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    df.to_csv(out / name, index=False)
+    return out / name
