@@ -147,6 +147,15 @@ def test_run_output_and_studies_never_import_the_cli(room):
             if any(t.startswith("scenarios.cli") for t in graph[m])} == {}
 
 
+@pytest.mark.parametrize("package, may_import", [("analytic", {"analytic"}), ("agents", {"analytic", "agents"})])
+def test_packages_depend_one_way(package, may_import):
+    """analytic imports nothing of ours; agents imports analytic only; scenarios sits on both."""
+    graph = import_graph()
+    wrong = {m: sorted(t for t in graph[m] if t.partition(".")[0] not in may_import)
+             for m in graph if m.partition(".")[0] == package}
+    assert {m: t for m, t in wrong.items() if t} == {}
+
+
 def test_no_module_reads_another_modules_private_names():
     assert private_reads() == set()
 
