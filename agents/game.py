@@ -1,6 +1,9 @@
 """One round of the two-period alliance game for many alliances at once.
 
-This is the only place where a round is played. Given each alliance's
+The population model plays its rounds here, for all alliances in one batch of
+array operations; ``agents.reference`` plays the same round one protégé at a
+time, as the readable specification (tests/test_reference_agents.py checks that
+the two agree). Given each alliance's
 equilibrium first offer ``r1`` and the protégé's first move (from the solver's
 ``solve_many``), its parameters and the two outside offers of the round per
 alliance (``x1`` and ``x2``, drawn before by the solver's ``draw_offers``), it
