@@ -1,0 +1,670 @@
+"""The alliance game, exactly and vectorized, for piecewise-linear outside-offer CDFs.
+
+In a population whose outside offers come from the powers a search draws (issue 11), a
+protégé meets offers from a mixture of uniforms, F(x) = sum_j w_j min(1, x / v_j): a
+piecewise-linear CDF with knots at the v_j, different for every patron and every round.
+`solve_many(F, phi, c, delta, patron_benefit)` solves the game of `analytic.general` (same
+backward induction, same tie rules, same output columns) for a whole batch of points at
+once, each with its own F (a row of a `PiecewiseLinearCDF`), phi, c, delta and patron
+benefit b, and `PiecewiseEquilibria` holds the strategy functions the agents play.
+
+Why it is exact. On each piece of F the density f is constant, so G(s) = int_s^1 (1 - F)
+is quadratic and the lottery payoff L(r) = (b - r) F(r) is a concave quadratic (closed-form
+peak). Then r* and r~ are roots of quadratics, and the patron's best lottery offer r_L(m) =
+argmax_{[m, 1]} L equals m or one of the "record" peaks of L (a peak higher than all of L
+to its right); it switches at those peaks and at the points left of them where L comes
+back to the peak's height. Splitting [0, 1] in x1 at the knots, phi - 1, r*, r~, b and
+these points gives cells on which period-2 play is one of a few kinds and every period-2
+quantity (V2, P2, p_alliance, contribution) and the protégé's reservation g(x1) = a +
+delta V2(x1) is a polynomial of degree <= 2 in x1: every integral against dF is the
+difference of a cubic primitive. The patron's payoff W(r1) from a search-inducing offer is
+(b - r1) F(r1) + const (concave on each piece, peak at the peaks of L) where he takes r1
+whenever he draws less, jumps up at the values g takes at the ends of the cells, and where
+the share he takes is t(r1) = g^-1(r1) it is smooth with stationary points at the roots of
+a quadratic on each cell. Her best offer is therefore the best of a finite candidate list
+(those peaks, jump values, ends of H and stationary points), each evaluated exactly.
+
+Numerics: no grids, no quadrature, no iteration except Newton's method for the least offer
+against which the protégé searches rather than delays (as `analytic.solver`: his search
+value is convex in r1). Measured agreement (tests/test_piecewise.py): with F = U[0, 1],
+`analytic.solve_many` to 1e-10 everywhere away from knife-edge ties.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from analytic.params import validate
+
+TIE_TOLERANCE = 1e-12
+#: Output columns of `solve_many`: those of `analytic.general.GENERAL_FIELDS` plus patron_benefit.
+PIECEWISE_FIELDS = ("phi", "c", "delta", "patron_benefit", "r1", "first_move", "u_patron", "u_protege",
+                    "p_alliance", "p_breakup", "p_none", "p_period2", "expected_contribution",
+                    "contribution_excess", "r_star", "r_tilde", "regime", "margin")
+_Q_ONE, _Q_P2, _Q_PA, _Q_C, _Q_V2, _Q_X = range(6)
+_CHUNK_ELEMENTS = 4_000_000  # points x cells solved at once (bounds the memory of a call)
+
+
+# ---------------------------------------------------------------- piecewise-linear CDFs
+class PiecewiseLinearCDF:
+    """A batch of continuous piecewise-linear CDFs on [0, 1], one per row.
+
+    knots (n, K+1): 0 = x_0 <= x_1 <= ... <= x_K = 1 (repeated knots pad rows to a common K);
+    values (n, K+1): 0 = F_0 <= ... <= F_K = 1, equal at repeated knots (no atoms)."""
+
+    def __init__(self, knots, values):
+        x, F = np.atleast_2d(np.asarray(knots, dtype=float)), np.atleast_2d(np.asarray(values, dtype=float))
+        if x.shape != F.shape or x.shape[1] < 2:
+            raise ValueError(f"knots and values must have the same shape (n, K+1), K >= 1; got {x.shape} and {F.shape}")
+        if not (np.all(np.isfinite(x)) and np.all(np.isfinite(F))):
+            raise ValueError("knots and values must be finite")
+        if np.any(x[:, 0] != 0.0) or np.any(x[:, -1] != 1.0) or np.any(np.diff(x, axis=1) < 0):
+            raise ValueError("knots must be nondecreasing from 0 to 1 in each row")
+        if np.any(F[:, 0] != 0.0) or np.any(np.abs(F[:, -1] - 1.0) > 1e-12) or np.any(np.diff(F, axis=1) < 0):
+            raise ValueError("values must be nondecreasing from 0 to 1 in each row (a CDF)")
+        if np.any((np.diff(x, axis=1) == 0) & (np.diff(F, axis=1) != 0)):
+            raise ValueError("values must be equal at repeated knots (F continuous, no atoms)")
+        F[:, -1] = 1.0
+        self.knots, self.values = x, F
+        h = np.diff(x, axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            self.density = np.where(h > 0, np.diff(F, axis=1) / np.where(h > 0, h, 1.0), 0.0)  # (n, K)
+        # G at the knots: G(x_k) = int_{x_k}^1 (1 - F)
+        cell = h * (1.0 - 0.5 * (F[:, :-1] + F[:, 1:]))
+        self.G_knots = np.concatenate([np.cumsum(cell[:, ::-1], axis=1)[:, ::-1], np.zeros((len(x), 1))], axis=1)
+
+    def __len__(self):
+        return self.knots.shape[0]
+
+    @property
+    def n_pieces(self) -> int:
+        return self.knots.shape[1] - 1
+
+    def take(self, rows) -> "PiecewiseLinearCDF":
+        """The CDFs of the given rows (an index array), as a new batch."""
+        return PiecewiseLinearCDF(self.knots[rows], self.values[rows])
+
+    # ---- coefficients in x of F and G on each piece (global coordinates)
+    def _f_poly(self):
+        x0, F0, f = self.knots[:, :-1], self.values[:, :-1], self.density
+        return F0 - f * x0, f
+
+    def _g_poly(self):
+        x0, F0, f, G0 = self.knots[:, :-1], self.values[:, :-1], self.density, self.G_knots[:, :-1]
+        return G0 + (1.0 - F0) * x0 + 0.5 * f * x0**2, -(1.0 - F0) - f * x0, 0.5 * f
+
+    def piece(self, x):
+        """Index of the piece of each row's F holding x (n, M): last k with x_k <= x, in [0, K-1]."""
+        return _locate(self.knots, x)
+
+    def cdf(self, x, piece=None):
+        """F(x) row by row; x (n, M)."""
+        x = np.clip(x, 0.0, 1.0)
+        k = self.piece(x) if piece is None else piece
+        x0, F0 = _take(self.knots, k), _take(self.values, k)
+        return np.minimum(F0 + _take(self.density, k) * (x - x0), 1.0)
+
+    def pdf(self, x):
+        """Density (right-continuous; 0 outside [0, 1))."""
+        x = np.asarray(x, dtype=float)
+        inside = (x >= 0.0) & (x < 1.0)
+        return np.where(inside, _take(self.density, self.piece(np.clip(x, 0.0, 1.0))), 0.0)
+
+    def G(self, s, piece=None):
+        """G(s) = E[(x - s)^+] = int_s^1 (1 - F), row by row; s (n, M)."""
+        s = np.clip(s, 0.0, 1.0)
+        k = self.piece(s) if piece is None else piece
+        u = s - _take(self.knots, k)
+        return (_take(self.G_knots, k) - (1.0 - _take(self.values, k)) * u + 0.5 * _take(self.density, k) * u**2)
+
+    def ppf(self, q):
+        """Inverse CDF, row by row (the least x with F(x) >= q); q (n, M) in [0, 1]."""
+        q = np.clip(q, 0.0, 1.0)
+        k = np.clip(_locate(self.values, q, strict=True), 0, self.n_pieces - 1)  # last k with F_k < q
+        f = _take(self.density, k)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            x = _take(self.knots, k) + np.where(f > 0, (q - _take(self.values, k)) / np.where(f > 0, f, 1.0), 0.0)
+        return np.clip(np.where(q <= 0.0, 0.0, x), 0.0, 1.0)
+
+    def mean(self):
+        """E[x] = G(0) for each row."""
+        return self.G_knots[:, 0].copy()
+
+    def support_top(self):
+        """min{x : F(x) = 1} for each row."""
+        k = np.argmax(self.values >= 1.0, axis=1)
+        return self.knots[np.arange(len(self)), k]
+
+
+def mixture_of_uniforms(v, weights=None) -> PiecewiseLinearCDF:
+    """F(x) = sum_j w_j min(1, x / v_j): offers from a power drawn with chance w_j who offers
+    v_j u, u ~ U[0, 1]. v (J,) or (n, J) in (0, 1]; weights the same shape, >= 0 (default
+    equal), normalised per row. Knots: 0, the sorted v_j, 1."""
+    v = np.atleast_2d(np.asarray(v, dtype=float))
+    w = np.ones_like(v) if weights is None else np.broadcast_to(np.atleast_2d(np.asarray(weights, dtype=float)), v.shape)
+    if not np.all((v > 0) & (v <= 1)):
+        raise ValueError(f"v must be in (0, 1], got {float(v[~((v > 0) & (v <= 1))][0])!r}")
+    if not (np.all(np.isfinite(w)) and np.all(w >= 0)) or np.any(w.sum(axis=1) <= 0):
+        raise ValueError("weights must be finite, >= 0, with a positive sum in each row")
+    order = np.argsort(v, axis=1, kind="stable")
+    v, w = np.take_along_axis(v, order, 1), np.take_along_axis(w, order, 1)
+    w = w / w.sum(axis=1, keepdims=True)
+    n = v.shape[0]
+    knots = np.concatenate([np.zeros((n, 1)), v, np.ones((n, 1))], axis=1)
+    # F(x_k) = (sum of w_j with v_j <= x_k) + x_k (sum of w_j / v_j with v_j > x_k)
+    done = np.concatenate([np.zeros((n, 1)), np.cumsum(w, axis=1), np.ones((n, 1))], axis=1)
+    slope = np.concatenate([np.cumsum((w / v)[:, ::-1], axis=1)[:, ::-1], np.zeros((n, 2))], axis=1)
+    values = np.clip(done + knots * slope, 0.0, 1.0)
+    values[:, 0], values[:, -1] = 0.0, 1.0
+    # a component is 'done' at its own knot; equal v_j give repeated knots with equal values
+    values = np.maximum.accumulate(values, axis=1)
+    return PiecewiseLinearCDF(knots, values)
+
+
+def uniform_cdf(n: int = 1, pieces: int = 1) -> PiecewiseLinearCDF:
+    """n copies of U[0, 1], written with `pieces` equal pieces."""
+    x = np.linspace(0.0, 1.0, pieces + 1)
+    return PiecewiseLinearCDF(np.tile(x, (n, 1)), np.tile(x, (n, 1)))
+
+
+class ScipyLikeCDF:
+    """One row of a `PiecewiseLinearCDF` as a frozen-scipy-like distribution (cdf, pdf, ppf,
+    support): what `analytic.general.GeneralSolver` takes."""
+
+    def __init__(self, F: PiecewiseLinearCDF, row: int = 0):
+        self._F = F.take(np.array([row]))
+
+    def _apply(self, fn, x):
+        x = np.asarray(x, dtype=float)
+        return fn(x.reshape(1, -1)).reshape(x.shape)
+
+    def cdf(self, x):
+        x = np.asarray(x, dtype=float)
+        return np.where(x < 0, 0.0, self._apply(self._F.cdf, x))
+
+    def pdf(self, x):
+        return self._apply(self._F.pdf, x)
+
+    def ppf(self, q):
+        return self._apply(self._F.ppf, q)
+
+    def support(self):
+        return 0.0, 1.0
+
+    def mean(self):
+        return float(self._F.mean()[0])
+
+
+# ---------------------------------------------------------------- row-wise array helpers
+def _take(a, k):
+    """a[i, k[i, j]] for a (n, P) and k (n, M) (k broadcast over trailing axes of a)."""
+    return np.take_along_axis(a, k, axis=1)
+
+
+def _locate(keys, q, strict=False):
+    """Per row, the last index j in [0, P-2] with keys[j] <= q (keys[j] < q if strict); keys (n, P)
+    nondecreasing along rows, q (n, M). One flat searchsorted over the rows shifted apart, then
+    an exact check (shifting can only round a key up to equal a query)."""
+    n, P = keys.shape
+    q = np.asarray(q, dtype=float)
+    lo = min(float(keys.min()), float(q.min()))
+    span = max(float(keys.max()), float(q.max())) - lo + 1.0
+    off = (np.arange(n, dtype=float) * span)[:, None]
+    flat = (keys - lo + off).ravel()
+    j = np.searchsorted(flat, (q - lo + off).ravel(), side="left" if strict else "right").reshape(q.shape)
+    j = j - 1 - (np.arange(n) * P)[:, None]
+    j = np.clip(j, 0, P - 2)
+    for _ in range(4):
+        kj = _take(keys, j)
+        wrong = (kj >= q) if strict else (kj > q)
+        wrong &= j > 0
+        if not wrong.any():
+            break
+        j = j - wrong
+    return j
+
+
+def _poly(coef, x):
+    """Value of the quadratic coef[..., 0:3] (constant term first) at x."""
+    return coef[..., 0] + coef[..., 1] * x + coef[..., 2] * x * x
+
+
+def _prim(coef, x):
+    """Primitive of the quadratic coef[..., 0:3] at x (zero at 0)."""
+    return x * (coef[..., 0] + x * (coef[..., 1] / 2 + x * coef[..., 2] / 3))
+
+
+def _upper_root(f, B, C):
+    """Larger root u of f u^2 - B u + C = 0 (f >= 0), in a cancellation-free form."""
+    D = np.sqrt(np.maximum(B * B - 4.0 * f * C, 0.0))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(B > 0, (B + D) / np.where(f > 0, 2.0 * f, np.inf), 2.0 * C / (B - D))
+
+
+# ---------------------------------------------------------------- the batch solver
+class _Batch:
+    """n points (F row, phi, c, delta, b): period 2, the cells of x1, the integrals, W(r1)."""
+
+    def __init__(self, F: PiecewiseLinearCDF, phi, c, delta, b):
+        self.F = F
+        col = lambda v: np.asarray(v, dtype=float)[:, None]
+        self.phi, self.c, self.delta, self.b = col(phi), col(c), col(delta), col(b)
+        self.a = self.phi - 1.0
+        self.Fc0, self.Fc1 = F._f_poly()
+        self.Gc = np.stack(F._g_poly(), axis=-1)                     # (n, K, 3)
+        self.rs = self._r_star()
+        self._setup_lottery()
+        self.rt = self._r_tilde()
+        self._build_cells()
+
+    # ---- period 2 -------------------------------------------------------------------
+    def _r_star(self):
+        """min{s : G(s) <= c} (n, 1): root of a quadratic on the piece where G crosses c."""
+        F, c = self.F, self.c
+        Gk = F.G_knots
+        k = np.clip((Gk > c).sum(axis=1, keepdims=True) - 1, 0, F.n_pieces - 1)
+        x0, F0, f = _take(F.knots, k), _take(F.values, k), _take(F.density, k)
+        rest, slope = _take(Gk, k) - c, 1.0 - F0
+        u = 2.0 * rest / (slope + np.sqrt(np.maximum(slope**2 - 2.0 * f * rest, 0.0)))
+        rs = np.minimum(x0 + np.nan_to_num(u, nan=0.0), _take(F.knots, k + 1))
+        return np.where(c >= Gk[:, :1], 0.0, rs)
+
+    def L(self, r, piece=None):
+        """Patron's lottery payoff (b - r) F(r)."""
+        return (self.b - r) * self.F.cdf(r, piece)
+
+    def _setup_lottery(self):
+        """Peaks of L on each piece, the record peaks (higher than all of L to their right) and,
+        for each record, where the gap of offers that jump to it begins."""
+        F, b = self.F, self.b
+        x0, x1 = F.knots[:, :-1], F.knots[:, 1:]
+        f, Fc0 = self.Fc1, self.Fc0
+        with np.errstate(invalid="ignore", divide="ignore"):
+            stat = np.where(f > 0, (b * f - Fc0) / np.where(f > 0, 2.0 * f, 1.0), -np.inf)
+        self.peak = np.clip(stat, x0, x1)                                   # (n, K)
+        self.peak_val = (b - self.peak) * (Fc0 + f * self.peak)
+        n, K = self.peak.shape
+        later = np.concatenate([np.maximum.accumulate(self.peak_val[:, ::-1], axis=1)[:, ::-1][:, 1:],
+                                np.full((n, 1), -np.inf)], axis=1)
+        self.record = self.peak_val > later
+        idx = np.broadcast_to(np.arange(K), (n, K))
+        # next record strictly after each piece (K: none), previous record strictly before (-1: none)
+        nxt = np.minimum.accumulate(np.where(self.record, idx, K)[:, ::-1], axis=1)[:, ::-1]
+        self.next_record = np.concatenate([nxt[:, 1:], np.full((n, 1), K)], axis=1)
+        prv = np.maximum.accumulate(np.where(self.record, idx, -1), axis=1)
+        prev_record = np.concatenate([np.full((n, 1), -1), prv[:, :-1]], axis=1)
+        # gap start of record k: where L comes down to peak_val[k] on the previous record's piece
+        kp = np.maximum(prev_record, 0)
+        start = self._level_crossing(kp, self.peak_val)
+        self.gap_start = np.where(self.record & (prev_record >= 0), start, np.where(self.record, 0.0, 1.0))
+        self.gap_end = np.where(self.record, self.peak, 1.0)
+
+    def _level_crossing(self, k, level):
+        """sup{r in piece k : L(r) > level}, for pieces k (n, M) whose peak is above level."""
+        x0, F0, f = _take(self.F.knots, k), _take(self.F.values, k), _take(self.F.density, k)
+        bx = self.b - x0
+        u = _upper_root(f, bx * f - F0, level - bx * F0)
+        return np.clip(x0 + np.nan_to_num(u, nan=0.0, posinf=1.0, neginf=0.0),
+                       _take(self.peak, k), _take(self.F.knots, k + 1))
+
+    def _r_tilde(self):
+        """sup{m : max_{[m, 1]} L > b - r*} (n, 1): the patron plays the lottery iff m < r~ (nan: never)."""
+        S = self.b - self.rs
+        above = self.peak_val > S
+        K = above.shape[1]
+        k = (K - 1 - np.argmax(above[:, ::-1], axis=1))[:, None]
+        rt = self._level_crossing(k, S)
+        return np.where(above.any(axis=1, keepdims=True), rt, np.nan)
+
+    def lottery_offer(self, m):
+        """r_L(m) = argmax_{[m, 1]} L and its value, m (n, M)."""
+        k = self.F.piece(m)
+        Lm = self.L(m, k)
+        pk, pv = _take(self.peak, k), _take(self.peak_val, k)
+        own = (pk > m) & (pv > Lm)
+        r_a, v_a = np.where(own, pk, m), np.where(own, pv, Lm)
+        K = self.peak.shape[1]
+        nr = _take(self.next_record, k)
+        has = nr < K
+        nr = np.minimum(nr, K - 1)
+        r_b, v_b = _take(self.peak, nr), np.where(has, _take(self.peak_val, nr), -np.inf)
+        use_b = v_b > v_a
+        return np.where(use_b, r_b, r_a), np.where(use_b, v_b, v_a)
+
+    def period2(self, x1):
+        """Period-2 play after standing offer x1 (n, M), as `analytic.general.GeneralSolver.period2`."""
+        a, b, c, rs = self.a, self.b, self.c, self.rs
+        m = np.maximum(x1, a)
+        r_l, v_l = self.lottery_offer(m)
+        gives_up = m > b
+        lottery = (v_l > b - rs) & (m < rs) & ~gives_up
+        r2 = np.where(lottery, r_l, np.maximum(rs, m))
+        k2 = self.F.piece(r2)
+        f2 = self.F.cdf(r2, k2)
+        km = self.F.piece(m)
+        alone = np.where(m < rs, -c + m + self.F.G(m, km) - a, m - a)
+        V2 = np.where(gives_up, alone, np.where(lottery, -c + r2 + self.F.G(r2, k2) - a, r2 - a))
+        PA = np.where(gives_up, 0.0, np.where(lottery, f2, 1.0))
+        return dict(r2=np.where(gives_up, np.nan, r2), lottery=lottery, gives_up=gives_up, m=m, V2=V2,
+                    P2=np.where(gives_up, 0.0, (b - r2) * PA), PA=PA, C=np.where(gives_up, 0.0, r2 * PA))
+
+    # ---- the cells of x1 --------------------------------------------------------------
+    def _build_cells(self):
+        F, n = self.F, len(self.F)
+        extra = np.concatenate([self.a, self.rs, np.nan_to_num(self.rt, nan=1.0), self.b,
+                                self.gap_start, self.gap_end], axis=1)
+        edges = np.sort(np.concatenate([F.knots, np.clip(extra, 0.0, 1.0)], axis=1), axis=1)
+        used = F.knots.shape[1] + 4 + 2 * int(self.record.sum(axis=1).max())
+        self.edges = edges[:, :used]                                        # (n, N+1), ends at 1
+        lo, hi = self.edges[:, :-1], self.edges[:, 1:]
+        self.lo, self.hi = lo, hi
+        mid = 0.5 * (lo + hi)
+        kf = F.piece(mid)                                                   # piece of F of each cell
+        self.cell_density = _take(F.density, kf)
+        q = self.period2(mid)
+        follows = (mid > self.a) & (q["gives_up"] | (q["r2"] == q["m"]))  # r2 (or m) = x1 on the cell
+        Fc = np.stack([_take(self.Fc0, kf), _take(self.Fc1, kf), np.zeros_like(mid)], axis=-1)
+        Gc = np.take_along_axis(self.Gc, kf[..., None], axis=1)
+        zero, one = np.zeros_like(mid), np.ones_like(mid)
+        x_poly = np.stack([zero, one, zero], axis=-1)
+        b, a, c = self.b[..., None], self.a[..., None], self.c[..., None]
+        const = lambda v: np.stack([v, zero, zero], axis=-1)
+        searched_v2 = Gc + x_poly                                           # -c + x + G(x) - a
+        searched_v2[..., 0] -= (c + a)[..., 0]
+        sure_x = {_Q_V2: x_poly - const(a[..., 0] * one), _Q_P2: const(b[..., 0] * one) - x_poly,
+                  _Q_PA: const(one), _Q_C: x_poly}
+        lot_x = {_Q_V2: searched_v2, _Q_PA: Fc,
+                 _Q_P2: np.stack([b[..., 0] * Fc[..., 0], b[..., 0] * Fc[..., 1] - Fc[..., 0], -Fc[..., 1]], axis=-1),
+                 _Q_C: np.stack([zero, Fc[..., 0], Fc[..., 1]], axis=-1)}
+        alone_v2 = np.where((q["m"] < self.rs)[..., None], searched_v2, x_poly - const(a[..., 0] * one))
+        poly = np.zeros(mid.shape + (6, 3))
+        poly[..., _Q_ONE, 0] = 1.0
+        poly[..., _Q_X, 1] = 1.0
+        lot, gu = q["lottery"][..., None], q["gives_up"][..., None]
+        fol = follows[..., None]
+        for name in (_Q_V2, _Q_P2, _Q_PA, _Q_C):
+            at_mid = const(q[{_Q_V2: "V2", _Q_P2: "P2", _Q_PA: "PA", _Q_C: "C"}[name]])
+            moving = np.where(gu, alone_v2 if name == _Q_V2 else 0.0 * x_poly,
+                              np.where(lot, lot_x[name], sure_x[name]))
+            poly[..., name, :] = np.where(fol, moving, at_mid)
+        self.poly = poly                                                     # (n, N, 6, 3)
+        self.r2_mid, self.follows, self.gives_up_cell = q["r2"], follows, q["gives_up"]
+        self.g = self.delta[..., None] * poly[..., _Q_V2, :]
+        self.g[..., 0] += self.a
+        self.h_end = self._hold_out_end()
+        # int over H within each cell of (1, P2, PA, C, V2, x) dF, and its tail sums
+        held = self.cell_density[..., None] * (_prim(poly, self.h_end[..., None]) - _prim(poly, lo[..., None]))
+        self.tail = np.concatenate([np.cumsum(held[:, ::-1], axis=1)[:, ::-1], np.zeros((n, 1, 6))], axis=1)
+        self.g_lo = np.maximum.accumulate(_poly(self.g, lo), axis=1)
+        self.g_hi = _poly(self.g, hi)
+
+    def _hold_out_end(self):
+        """End e of H on each cell: x1 - g(x1) is nondecreasing there, so H is [lo, e)."""
+        lo, hi = self.lo, self.hi
+        f_lo, f_hi = lo - _poly(self.g, lo), hi - _poly(self.g, hi)
+        g0, g1, g2 = self.g[..., 0], self.g[..., 1], self.g[..., 2]
+        b = 1.0 - g1
+        with np.errstate(invalid="ignore", divide="ignore"):
+            root = 2.0 * g0 / (b + np.sqrt(np.maximum(b * b - 4.0 * g2 * g0, 0.0)))
+        return np.where(f_lo >= 0, lo, np.where(f_hi < 0, hi, np.clip(np.nan_to_num(root, nan=0.0), lo, hi)))
+
+    # ---- period 1 ---------------------------------------------------------------------
+    def t_of(self, r1):
+        """sup{x : g(x) <= r1} (0 if g(0) > r1), r1 (n, M); g is nondecreasing."""
+        j = _locate(self.g_lo, r1)
+        g = np.take_along_axis(self.g, j[..., None], axis=1)
+        lo, hi = _take(self.lo, j), _take(self.hi, j)
+        rest = r1 - g[..., 0]
+        den = g[..., 1] + np.sqrt(np.maximum(g[..., 1] ** 2 + 4.0 * g[..., 2] * rest, 0.0))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            root = np.where(den > 0, 2.0 * rest / np.where(den > 0, den, 1.0), lo)
+        t = np.where(_take(self.g_hi, j) <= r1, hi, np.clip(root, lo, hi))
+        return np.where(_take(self.g_lo, j) > r1, 0.0, t)
+
+    def held_from(self, t):
+        """int over H within (t, 1] of (1, P2, PA, C, V2, x) dF, t (n, M) -> (n, M, 6)."""
+        j = _locate(self.edges, t)
+        p = np.take_along_axis(self.poly, j[..., None, None], axis=1)
+        lo, e = _take(self.lo, j), _take(self.h_end, j)
+        s, u = np.maximum(t, lo)[..., None], np.maximum(e, t)[..., None]
+        part = _take(self.cell_density, j)[..., None] * (_prim(p, u) - _prim(p, s))
+        return np.take_along_axis(self.tail, (j + 1)[..., None], axis=1) + part
+
+    def outcome(self, r1, wanted=("u_patron", "u_protege", "p_alliance", "p_breakup", "p_period2",
+                                  "contribution_mass")):
+        """Payoffs and outcome measures of search-inducing first offers r1 (n, M)."""
+        t = self.t_of(r1)
+        y = np.minimum(r1, t)
+        ky = self.F.piece(y)
+        Fy = self.F.cdf(y, ky)
+        J = self.held_from(t)
+        out = {}
+        if "u_patron" in wanted:
+            out["u_patron"] = (self.b - r1) * Fy + self.delta * J[..., _Q_P2]
+        if "u_protege" in wanted:
+            above = self.F.G(y, ky) + y * (1.0 - Fy) - self.a * (1.0 - Fy)   # int_y^1 (x - a) dF
+            out["u_protege"] = (-self.c + (r1 - self.a) * Fy + above - (J[..., _Q_X] - self.a * J[..., _Q_ONE])
+                                + self.delta * J[..., _Q_V2])
+        if "p_alliance" in wanted:
+            out["p_alliance"] = Fy + J[..., _Q_PA]
+        if "p_breakup" in wanted:
+            out["p_breakup"] = 1.0 - Fy - J[..., _Q_PA]
+        if "p_period2" in wanted:
+            out["p_period2"] = J[..., _Q_ONE]
+        if "contribution_mass" in wanted:
+            out["contribution_mass"] = r1 * Fy + J[..., _Q_C]
+        return out
+
+    def delay(self):
+        """Payoffs and outcome measures if the protégé moves straight on to period 2 (x1 = 0)."""
+        d = self.period2(np.zeros_like(self.a))
+        return dict(u_patron=self.delta * d["P2"], u_protege=self.delta * d["V2"], p_alliance=d["PA"],
+                    p_breakup=1.0 - d["PA"], p_period2=np.ones_like(self.a), contribution_mass=d["C"],
+                    lottery=d["lottery"])
+
+    def least_search_offer(self, delay_value):
+        """Least r1 against which he searches rather than delays (tie: search); 0 if he never delays.
+
+        His search value is convex and increasing in r1 with slope F(y(r1)), and he searches
+        against max(r*, a): Newton's method from there stays on the searching side."""
+        r1 = np.maximum(self.rs, self.a)
+        base = self.outcome(np.zeros_like(r1), ("u_protege",))["u_protege"]
+        shortfall = delay_value - base
+        delays_at_zero = shortfall > TIE_TOLERANCE
+        for _ in range(80):
+            gain = self.outcome(r1, ("u_protege",))["u_protege"] - base
+            t = self.t_of(r1)
+            slope = self.F.cdf(np.minimum(r1, t))
+            with np.errstate(invalid="ignore", divide="ignore"):
+                step = np.where(slope > 0, (gain - shortfall) / np.where(slope > 0, slope, 1.0), 0.0)
+            step = np.where(delays_at_zero, np.maximum(step, 0.0), 0.0)
+            r1 = r1 - step
+            if np.all(step < 1e-15):
+                break
+        return np.where(delays_at_zero, r1, 0.0), delays_at_zero
+
+    def candidate_offers(self, least):
+        """First offers among which the patron's best search-inducing offer lies (n, M)."""
+        lo, hi, g = self.lo, self.hi, self.g
+        # stationary points of W where the share he takes is t(r1) = g^-1(r1): on each cell,
+        # d/dt [(b - g(t)) F(t) - delta int^t P2 dF] = 0 is the quadratic A t^2 + B t + C = 0
+        f = self.cell_density
+        F0, F1 = _take(self.Fc0, self.F.piece(0.5 * (lo + hi))), f
+        P = self.poly[..., _Q_P2, :]
+        g0, g1, g2 = g[..., 0], g[..., 1], g[..., 2]
+        d = self.delta
+        A = -2.0 * g2 * F1 - f * g2 - d * f * P[..., 2]
+        B = -(g1 * F1 + 2.0 * g2 * F0) - f * g1 - d * f * P[..., 1]
+        C = -g1 * F0 + f * (self.b - g0) - d * f * P[..., 0]
+        D = np.sqrt(np.maximum(B * B - 4.0 * A * C, 0.0))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            lin = np.where(B != 0, -C / np.where(B != 0, B, 1.0), np.nan)
+            t1 = np.where(A != 0, (-B + D) / np.where(A != 0, 2.0 * A, 1.0), lin)
+            t2 = np.where(A != 0, (-B - D) / np.where(A != 0, 2.0 * A, 1.0), lin)
+        stat = [np.where((t >= lo) & (t <= hi) & (g1 + g2 > 0), _poly(g, np.clip(np.nan_to_num(t), lo, hi)), np.nan)
+                for t in (t1, t2)]
+        cand = np.concatenate([self.peak, self.g_lo, self.g_hi, _poly(g, lo), self.h_end, *stat, least], axis=1)
+        return np.where(np.isfinite(cand), cand, least)
+
+    def equilibrium(self) -> dict:
+        """The equilibrium at every point (arrays of length n)."""
+        a, b = self.a, self.b
+        d = self.delay()
+        least, delay_possible = self.least_search_offer(d["u_protege"])
+        r_acc = np.maximum(self.rs, a)
+        top = np.minimum(b, r_acc)
+        closed = b < r_acc
+        cand = self.candidate_offers(least)
+        cand = np.concatenate([cand, np.where(closed, b, least)], axis=1)
+        w = self.outcome(cand, ("u_patron",))["u_patron"]
+        feasible = (cand >= least) & np.where(closed, cand <= top, cand < top) & (self.rs > a)
+        w = np.where(feasible, w, -np.inf)
+        w_s = w.max(axis=1, keepdims=True)
+        near = w >= w_s - TIE_TOLERANCE
+        r_s = np.max(np.where(near & feasible, cand, -np.inf), axis=1, keepdims=True)  # tie rule 6
+        r_s = np.where(np.isfinite(w_s), r_s, least)
+        w_d = np.where(delay_possible, d["u_patron"], -np.inf)
+        w_a = b - r_acc
+        accept = w_a >= np.maximum(w_s, w_d) - TIE_TOLERANCE
+        search = ~accept & (w_s >= w_d - TIE_TOLERANCE)
+        o = self.outcome(r_s)
+        pick = lambda acc, sea, dl: np.where(accept, acc, np.where(search, sea, dl))
+        res = {k: pick(*vals) for k, vals in dict(
+            u_patron=(w_a, o["u_patron"], d["u_patron"]), u_protege=(r_acc - a, o["u_protege"], d["u_protege"]),
+            p_alliance=(1.0, o["p_alliance"], d["p_alliance"]), p_breakup=(0.0, o["p_breakup"], d["p_breakup"]),
+            p_period2=(0.0, o["p_period2"], d["p_period2"]),
+            contribution_mass=(r_acc, o["contribution_mass"], d["contribution_mass"]),
+            r1=(r_acc, r_s, 0.0)).items()}
+        res["margin"] = pick(w_a - np.maximum(w_s, w_d), w_s - np.maximum(w_a, w_d), w_d - np.maximum(w_a, w_s))
+        res["first_move"] = pick("accept", "search", "delay")
+        res = {k: np.broadcast_to(v, a.shape)[:, 0] for k, v in res.items()}
+        res["p_none"] = np.clip(1.0 - res["p_alliance"] - res["p_breakup"], 0.0, 1.0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            res["expected_contribution"] = np.where(res["p_alliance"] > 0,
+                                                    res["contribution_mass"] / res["p_alliance"], np.nan)
+        res["contribution_excess"] = res["expected_contribution"] - a[:, 0]
+        res["r_star"], res["r_tilde"] = self.rs[:, 0], self.rt[:, 0]
+        res["regime"] = np.where(d["lottery"][:, 0], "prop2", "prop1")
+        del res["contribution_mass"]
+        return res
+
+
+# ---------------------------------------------------------------- front door
+def _points(F, phi, c, delta, patron_benefit):
+    """Validate and broadcast the inputs to n points; F rows repeat if F has one row."""
+    if not isinstance(F, PiecewiseLinearCDF):
+        raise ValueError(f"F must be a PiecewiseLinearCDF, got {type(F).__name__}")
+    phi, c, delta = validate(phi, c, delta)
+    try:
+        b = np.asarray(patron_benefit, dtype=float)
+    except (TypeError, ValueError):
+        raise ValueError(f"patron_benefit must be a number, got {patron_benefit!r}") from None
+    if np.any(~np.isfinite(b) | (b <= 0)):
+        raise ValueError(f"patron_benefit must be in (0, inf), got {float(b.ravel()[np.flatnonzero(~(b > 0) | ~np.isfinite(b))[0]])!r}")
+    n_f = len(F)
+    shape = np.broadcast_shapes(phi.shape, c.shape, delta.shape, b.shape, (n_f,) if n_f > 1 else ())
+    phi, c, delta, b = (np.ravel(np.broadcast_to(v, shape)) for v in (phi, c, delta, b))
+    rows = np.ravel(np.broadcast_to(np.arange(n_f), shape)) if n_f > 1 else np.zeros(phi.size, dtype=int)
+    return rows, phi, c, delta, b
+
+
+def _chunks(n, n_cells):
+    step = max(1, _CHUNK_ELEMENTS // max(n_cells, 1))
+    return [slice(i, min(i + step, n)) for i in range(0, n, step)]
+
+
+def solve_many(F: PiecewiseLinearCDF, phi, c, delta, patron_benefit=1.0, strategies: bool = False):
+    """Equilibria for a batch of points, each with its own outside-offer CDF (a row of F), phi, c,
+    delta and patron benefit b (arrays broadcast together; F with one row is shared, else its
+    rows broadcast against the parameters like an array of shape (len(F),)).
+
+    Returns a DataFrame with the columns PIECEWISE_FIELDS (those of
+    `analytic.general.GENERAL_FIELDS` plus patron_benefit), one row per point; with
+    ``strategies=True`` a pair (DataFrame, PiecewiseEquilibria) whose strategy functions
+    take a point index."""
+    rows, phi, c, delta, b = _points(F, phi, c, delta, patron_benefit)
+    n = phi.size
+    out = {k: np.empty(n, dtype=object if k in ("first_move", "regime") else float) for k in PIECEWISE_FIELDS}
+    out.update(phi=phi, c=c, delta=delta, patron_benefit=b)
+    tables = []
+    for sl in _chunks(n, 3 * F.n_pieces + 8):
+        batch = _Batch(F.take(rows[sl]), phi[sl], c[sl], delta[sl], b[sl])
+        for k, v in batch.equilibrium().items():
+            out[k][sl] = v
+        if strategies:
+            tables.append(batch)
+    df = pd.DataFrame({k: out[k] for k in PIECEWISE_FIELDS})
+    if strategies:
+        return df, PiecewiseEquilibria(tables, F.take(rows))
+    return df
+
+
+class PiecewiseEquilibria:
+    """The strategy functions of a batch of solved points, indexed by point (a row of
+    `solve_many`'s table): what the agents play, alliance by alliance."""
+
+    def __init__(self, batches, F: PiecewiseLinearCDF):
+        width = max(bt.edges.shape[1] for bt in batches)
+        pad = lambda arr, value: np.pad(arr, [(0, 0), (0, width - arr.shape[1])] + [(0, 0)] * (arr.ndim - 2),
+                                        mode="edge" if value is None else "constant",
+                                        **({} if value is None else dict(constant_values=value)))
+        self.F = F
+        self.edges = np.concatenate([pad(bt.edges, None) for bt in batches])          # (n, N+1)
+        self.g = np.concatenate([pad(bt.g, None) for bt in batches])                  # (n, N, 3)
+        # the period-2 offer on each cell: u + v x1 (nan where the patron gives up)
+        r2u = [np.where(bt.follows, 0.0, bt.r2_mid) for bt in batches]
+        self.r2_u = np.concatenate([pad(u, None) for u in r2u])
+        self.r2_v = np.concatenate([pad(bt.follows.astype(float), None) for bt in batches])
+        self.gives_up = np.concatenate([pad(bt.gives_up_cell, None) for bt in batches])
+        self.r_star = np.concatenate([bt.rs[:, 0] for bt in batches])
+
+    def _cell(self, x1, point):
+        x1, point = np.broadcast_arrays(np.asarray(x1, dtype=float), np.asarray(point, dtype=np.intp))
+        x = np.clip(x1, 0.0, 1.0).ravel()
+        p = point.ravel()
+        order = np.argsort(p, kind="stable")
+        j = np.empty(x.size, dtype=np.intp)
+        # locate within each point's own cells: one flat search over the points used
+        used, start = np.unique(p[order], return_index=True)
+        keys = self.edges[used]
+        grp = np.repeat(np.arange(len(used)), np.diff(np.append(start, x.size)))
+        q = np.full((len(used), 1), 0.0)
+        jj = np.empty(x.size, dtype=np.intp)
+        span = 3.0
+        flat = (keys + (np.arange(len(used)) * span)[:, None]).ravel()
+        xs = x[order] + grp * span
+        idx = np.searchsorted(flat, xs, side="right") - 1 - grp * keys.shape[1]
+        idx = np.clip(idx, 0, keys.shape[1] - 2)
+        for _ in range(4):
+            wrong = (keys[grp, idx] > x[order]) & (idx > 0)
+            if not wrong.any():
+                break
+            idx = idx - wrong
+        j[order] = idx
+        del q, jj
+        return x.reshape(x1.shape), point, j.reshape(x1.shape)
+
+    def patron_offer_period2(self, x1, point):
+        """r2 after standing offer x1 (0 without a first search) at each point (nan: she makes none)."""
+        x, p, j = self._cell(x1, point)
+        r2 = self.r2_u[p, j] + self.r2_v[p, j] * x
+        return np.where(self.gives_up[p, j], np.nan, r2)
+
+    def protege_reservation_period1(self, x1, point):
+        """g(x1) = phi - 1 + delta V2(x1): after drawing x1 he takes max(r1, x1) now iff it is >= g."""
+        x, p, j = self._cell(x1, point)
+        return _poly(self.g[p, j], x)
+
+    def protege_searches_period2(self, s_bar, point):
+        """He searches in period 2 iff s_bar = max(x1, r2, phi - 1) < r* of his point."""
+        return np.asarray(s_bar) < self.r_star[np.asarray(point, dtype=np.intp)]
+
+    def outside_offer(self, u, point):
+        """Offers F^-1(u) from U[0, 1] draws u, each under its point's F."""
+        u, p = np.broadcast_arrays(np.asarray(u, dtype=float), np.asarray(point, dtype=np.intp))
+        rows = self.F.take(p.ravel())
+        return rows.ppf(u.reshape(-1, 1)).reshape(u.shape)
+
+
+__all__ = ["PiecewiseLinearCDF", "PiecewiseEquilibria", "PIECEWISE_FIELDS", "ScipyLikeCDF",
+           "mixture_of_uniforms", "solve_many", "uniform_cdf"]
