@@ -45,15 +45,71 @@ _Q_ONE, _Q_P2, _Q_PA, _Q_C, _Q_V2, _Q_X = range(6)
 _CHUNK_ELEMENTS = 4_000_000  # points x cells solved at once (bounds the memory of a call)
 
 
+# ---------------------------------------------------------------- row-wise array helpers
+# Queries address the rows of a batch explicitly: an array q of any shape with an array
+# `rows` (broadcast against q) saying which row each query belongs to; rows=None means q has
+# one leading axis per row.
+def _rows_of(n, q, rows):
+    if rows is not None:
+        return np.asarray(rows, dtype=np.intp)
+    return np.arange(n, dtype=np.intp).reshape((n,) + (1,) * (np.ndim(q) - 1))
+
+
+def _take(a, k, rows):
+    """a[rows, k] for a (n, P, ...), k and rows broadcast together."""
+    n, P = a.shape[:2]
+    return a.reshape((n * P,) + a.shape[2:])[rows * P + k]
+
+
+def _locate(keys, q, rows, strict=False):
+    """The last j in [0, P-2] with keys[row, j] <= q (< q if strict), per query; keys (n, P)
+    nondecreasing along rows. One flat searchsorted over the rows shifted apart, then an exact
+    check (the shift can only round a key up to equal a query, never past it)."""
+    n, P = keys.shape
+    q = np.asarray(q, dtype=float)
+    rows = np.broadcast_to(rows, q.shape)
+    lo = min(float(keys.min()), float(q.min())) if q.size else 0.0
+    span = max(float(keys.max()), float(q.max()) if q.size else 0.0) - lo + 1.0
+    off = np.arange(n, dtype=float) * span
+    flat = (keys - lo + off[:, None]).ravel()
+    j = np.searchsorted(flat, (q - lo + off[rows]).ravel(), side="left" if strict else "right").reshape(q.shape)
+    j = np.clip(j - 1 - rows * P, 0, P - 2)
+    for _ in range(8):
+        kj = _take(keys, j, rows)
+        wrong = ((kj >= q) if strict else (kj > q)) & (j > 0)
+        if not wrong.any():
+            break
+        j = j - wrong
+    return j
+
+
+def _poly(coef, x):
+    """Value of the quadratic coef[..., 0:3] (constant term first) at x."""
+    return coef[..., 0] + coef[..., 1] * x + coef[..., 2] * x * x
+
+
+def _prim(coef, x):
+    """Primitive of the quadratic coef[..., 0:3] at x (zero at 0)."""
+    return x * (coef[..., 0] + x * (coef[..., 1] / 2 + x * coef[..., 2] / 3))
+
+
+def _upper_root(f, B, C):
+    """Larger root u of f u^2 - B u + C = 0 (f >= 0), in a cancellation-free form."""
+    D = np.sqrt(np.maximum(B * B - 4.0 * f * C, 0.0))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(B > 0, (B + D) / np.where(f > 0, 2.0 * f, np.inf), 2.0 * C / (B - D))
+
+
 # ---------------------------------------------------------------- piecewise-linear CDFs
 class PiecewiseLinearCDF:
     """A batch of continuous piecewise-linear CDFs on [0, 1], one per row.
 
     knots (n, K+1): 0 = x_0 <= x_1 <= ... <= x_K = 1 (repeated knots pad rows to a common K);
-    values (n, K+1): 0 = F_0 <= ... <= F_K = 1, equal at repeated knots (no atoms)."""
+    values (n, K+1): 0 = F_0 <= ... <= F_K = 1, equal at repeated knots (no atoms).
+    Methods take x of shape (n, ...) (one leading axis per row) or any shape with ``rows``."""
 
     def __init__(self, knots, values):
-        x, F = np.atleast_2d(np.asarray(knots, dtype=float)), np.atleast_2d(np.asarray(values, dtype=float))
+        x, F = np.atleast_2d(np.asarray(knots, dtype=float)), np.atleast_2d(np.array(values, dtype=float))
         if x.shape != F.shape or x.shape[1] < 2:
             raise ValueError(f"knots and values must have the same shape (n, K+1), K >= 1; got {x.shape} and {F.shape}")
         if not (np.all(np.isfinite(x)) and np.all(np.isfinite(F))):
@@ -69,9 +125,14 @@ class PiecewiseLinearCDF:
         h = np.diff(x, axis=1)
         with np.errstate(invalid="ignore", divide="ignore"):
             self.density = np.where(h > 0, np.diff(F, axis=1) / np.where(h > 0, h, 1.0), 0.0)  # (n, K)
-        # G at the knots: G(x_k) = int_{x_k}^1 (1 - F)
         cell = h * (1.0 - 0.5 * (F[:, :-1] + F[:, 1:]))
+        # G at the knots: G(x_k) = int_{x_k}^1 (1 - F)
         self.G_knots = np.concatenate([np.cumsum(cell[:, ::-1], axis=1)[:, ::-1], np.zeros((len(x), 1))], axis=1)
+        x0, F0, f = x[:, :-1], F[:, :-1], self.density
+        # F and G on each piece as polynomials in x: F = f0 + f1 x, G = g0 + g1 x + g2 x^2
+        self.f_poly = np.stack([F0 - f * x0, f], axis=-1)                                  # (n, K, 2)
+        self.g_poly = np.stack([self.G_knots[:, :-1] + (1.0 - F0) * x0 + 0.5 * f * x0**2,
+                                -(1.0 - F0) - f * x0, 0.5 * f], axis=-1)                   # (n, K, 3)
 
     def __len__(self):
         return self.knots.shape[0]
@@ -84,56 +145,45 @@ class PiecewiseLinearCDF:
         """The CDFs of the given rows (an index array), as a new batch."""
         return PiecewiseLinearCDF(self.knots[rows], self.values[rows])
 
-    # ---- coefficients in x of F and G on each piece (global coordinates)
-    def _f_poly(self):
-        x0, F0, f = self.knots[:, :-1], self.values[:, :-1], self.density
-        return F0 - f * x0, f
+    def piece(self, x, rows=None):
+        """Index of the piece holding x: the last k with x_k <= x, in [0, K-1]."""
+        return _locate(self.knots, np.clip(x, 0.0, 1.0), _rows_of(len(self), x, rows))
 
-    def _g_poly(self):
-        x0, F0, f, G0 = self.knots[:, :-1], self.values[:, :-1], self.density, self.G_knots[:, :-1]
-        return G0 + (1.0 - F0) * x0 + 0.5 * f * x0**2, -(1.0 - F0) - f * x0, 0.5 * f
-
-    def piece(self, x):
-        """Index of the piece of each row's F holding x (n, M): last k with x_k <= x, in [0, K-1]."""
-        return _locate(self.knots, x)
-
-    def cdf(self, x, piece=None):
-        """F(x) row by row; x (n, M)."""
+    def cdf(self, x, rows=None, piece=None):
+        """F(x)."""
+        rows = _rows_of(len(self), x, rows)
         x = np.clip(x, 0.0, 1.0)
-        k = self.piece(x) if piece is None else piece
-        x0, F0 = _take(self.knots, k), _take(self.values, k)
-        return np.minimum(F0 + _take(self.density, k) * (x - x0), 1.0)
+        k = self.piece(x, rows) if piece is None else piece
+        p = _take(self.f_poly, k, rows)
+        return np.minimum(p[..., 0] + p[..., 1] * x, 1.0)
 
-    def pdf(self, x):
+    def pdf(self, x, rows=None):
         """Density (right-continuous; 0 outside [0, 1))."""
+        rows = _rows_of(len(self), x, rows)
         x = np.asarray(x, dtype=float)
         inside = (x >= 0.0) & (x < 1.0)
-        return np.where(inside, _take(self.density, self.piece(np.clip(x, 0.0, 1.0))), 0.0)
+        return np.where(inside, _take(self.density, self.piece(x, rows), rows), 0.0)
 
-    def G(self, s, piece=None):
-        """G(s) = E[(x - s)^+] = int_s^1 (1 - F), row by row; s (n, M)."""
+    def G(self, s, rows=None, piece=None):
+        """G(s) = E[(x - s)^+] = int_s^1 (1 - F)."""
+        rows = _rows_of(len(self), s, rows)
         s = np.clip(s, 0.0, 1.0)
-        k = self.piece(s) if piece is None else piece
-        u = s - _take(self.knots, k)
-        return (_take(self.G_knots, k) - (1.0 - _take(self.values, k)) * u + 0.5 * _take(self.density, k) * u**2)
+        k = self.piece(s, rows) if piece is None else piece
+        return _poly(_take(self.g_poly, k, rows), s)
 
-    def ppf(self, q):
-        """Inverse CDF, row by row (the least x with F(x) >= q); q (n, M) in [0, 1]."""
+    def ppf(self, q, rows=None):
+        """Inverse CDF: the least x with F(x) >= q, q in [0, 1]."""
+        rows = _rows_of(len(self), q, rows)
         q = np.clip(q, 0.0, 1.0)
-        k = np.clip(_locate(self.values, q, strict=True), 0, self.n_pieces - 1)  # last k with F_k < q
-        f = _take(self.density, k)
+        k = _locate(self.values, q, rows, strict=True)  # last k with F_k < q
+        f = _take(self.density, k, rows)
         with np.errstate(invalid="ignore", divide="ignore"):
-            x = _take(self.knots, k) + np.where(f > 0, (q - _take(self.values, k)) / np.where(f > 0, f, 1.0), 0.0)
-        return np.clip(np.where(q <= 0.0, 0.0, x), 0.0, 1.0)
+            step = np.where(f > 0, (q - _take(self.values, k, rows)) / np.where(f > 0, f, 1.0), 0.0)
+        return np.clip(np.where(q <= 0.0, 0.0, _take(self.knots, k, rows) + step), 0.0, 1.0)
 
     def mean(self):
         """E[x] = G(0) for each row."""
         return self.G_knots[:, 0].copy()
-
-    def support_top(self):
-        """min{x : F(x) = 1} for each row."""
-        k = np.argmax(self.values >= 1.0, axis=1)
-        return self.knots[np.arange(len(self)), k]
 
 
 def mixture_of_uniforms(v, weights=None) -> PiecewiseLinearCDF:
@@ -195,94 +245,53 @@ class ScipyLikeCDF:
         return float(self._F.mean()[0])
 
 
-# ---------------------------------------------------------------- row-wise array helpers
-def _take(a, k):
-    """a[i, k[i, j]] for a (n, P) and k (n, M) (k broadcast over trailing axes of a)."""
-    return np.take_along_axis(a, k, axis=1)
-
-
-def _locate(keys, q, strict=False):
-    """Per row, the last index j in [0, P-2] with keys[j] <= q (keys[j] < q if strict); keys (n, P)
-    nondecreasing along rows, q (n, M). One flat searchsorted over the rows shifted apart, then
-    an exact check (shifting can only round a key up to equal a query)."""
-    n, P = keys.shape
-    q = np.asarray(q, dtype=float)
-    lo = min(float(keys.min()), float(q.min()))
-    span = max(float(keys.max()), float(q.max())) - lo + 1.0
-    off = (np.arange(n, dtype=float) * span)[:, None]
-    flat = (keys - lo + off).ravel()
-    j = np.searchsorted(flat, (q - lo + off).ravel(), side="left" if strict else "right").reshape(q.shape)
-    j = j - 1 - (np.arange(n) * P)[:, None]
-    j = np.clip(j, 0, P - 2)
-    for _ in range(4):
-        kj = _take(keys, j)
-        wrong = (kj >= q) if strict else (kj > q)
-        wrong &= j > 0
-        if not wrong.any():
-            break
-        j = j - wrong
-    return j
-
-
-def _poly(coef, x):
-    """Value of the quadratic coef[..., 0:3] (constant term first) at x."""
-    return coef[..., 0] + coef[..., 1] * x + coef[..., 2] * x * x
-
-
-def _prim(coef, x):
-    """Primitive of the quadratic coef[..., 0:3] at x (zero at 0)."""
-    return x * (coef[..., 0] + x * (coef[..., 1] / 2 + x * coef[..., 2] / 3))
-
-
-def _upper_root(f, B, C):
-    """Larger root u of f u^2 - B u + C = 0 (f >= 0), in a cancellation-free form."""
-    D = np.sqrt(np.maximum(B * B - 4.0 * f * C, 0.0))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(B > 0, (B + D) / np.where(f > 0, 2.0 * f, np.inf), 2.0 * C / (B - D))
-
 
 # ---------------------------------------------------------------- the batch solver
 class _Batch:
-    """n points (F row, phi, c, delta, b): period 2, the cells of x1, the integrals, W(r1)."""
+    """n points (F row, phi, c, delta, b): period 2, the cells of x1, the integrals, W(r1).
+    Parameters are arrays (n,); queries are arrays with the rows they belong to."""
 
     def __init__(self, F: PiecewiseLinearCDF, phi, c, delta, b):
-        self.F = F
-        col = lambda v: np.asarray(v, dtype=float)[:, None]
-        self.phi, self.c, self.delta, self.b = col(phi), col(c), col(delta), col(b)
+        self.F, self.n = F, len(F)
+        self.phi, self.c, self.delta, self.b = (np.asarray(v, dtype=float) for v in (phi, c, delta, b))
         self.a = self.phi - 1.0
-        self.Fc0, self.Fc1 = F._f_poly()
-        self.Gc = np.stack(F._g_poly(), axis=-1)                     # (n, K, 3)
         self.rs = self._r_star()
         self._setup_lottery()
         self.rt = self._r_tilde()
         self._build_cells()
 
+    def _rows(self, q, rows=None):
+        return _rows_of(self.n, q, rows)
+
     # ---- period 2 -------------------------------------------------------------------
     def _r_star(self):
-        """min{s : G(s) <= c} (n, 1): root of a quadratic on the piece where G crosses c."""
-        F, c = self.F, self.c
+        """min{s : G(s) <= c}: root of a quadratic on the piece where G crosses c."""
+        F, c = self.F, self.c[:, None]
         Gk = F.G_knots
         k = np.clip((Gk > c).sum(axis=1, keepdims=True) - 1, 0, F.n_pieces - 1)
-        x0, F0, f = _take(F.knots, k), _take(F.values, k), _take(F.density, k)
-        rest, slope = _take(Gk, k) - c, 1.0 - F0
-        u = 2.0 * rest / (slope + np.sqrt(np.maximum(slope**2 - 2.0 * f * rest, 0.0)))
-        rs = np.minimum(x0 + np.nan_to_num(u, nan=0.0), _take(F.knots, k + 1))
-        return np.where(c >= Gk[:, :1], 0.0, rs)
+        r = self._rows(k)
+        x0, F0, f = _take(F.knots, k, r), _take(F.values, k, r), _take(F.density, k, r)
+        rest, slope = _take(Gk, k, r) - c, 1.0 - F0
+        with np.errstate(invalid="ignore", divide="ignore"):
+            u = 2.0 * rest / (slope + np.sqrt(np.maximum(slope**2 - 2.0 * f * rest, 0.0)))
+        rs = np.minimum(x0 + np.nan_to_num(u, nan=0.0), _take(F.knots, k + 1, r))
+        return np.where(c >= Gk[:, :1], 0.0, rs)[:, 0]
 
-    def L(self, r, piece=None):
+    def L(self, r, rows=None, piece=None):
         """Patron's lottery payoff (b - r) F(r)."""
-        return (self.b - r) * self.F.cdf(r, piece)
+        rows = self._rows(r, rows)
+        return (self.b[rows] - r) * self.F.cdf(r, rows, piece)
 
     def _setup_lottery(self):
         """Peaks of L on each piece, the record peaks (higher than all of L to their right) and,
-        for each record, where the gap of offers that jump to it begins."""
-        F, b = self.F, self.b
+        for each record, the gap of standing offers m from which the patron jumps to it."""
+        F, b = self.F, self.b[:, None]
         x0, x1 = F.knots[:, :-1], F.knots[:, 1:]
-        f, Fc0 = self.Fc1, self.Fc0
+        f0, f = F.f_poly[..., 0], F.f_poly[..., 1]
         with np.errstate(invalid="ignore", divide="ignore"):
-            stat = np.where(f > 0, (b * f - Fc0) / np.where(f > 0, 2.0 * f, 1.0), -np.inf)
+            stat = np.where(f > 0, (b * f - f0) / np.where(f > 0, 2.0 * f, 1.0), -np.inf)
         self.peak = np.clip(stat, x0, x1)                                   # (n, K)
-        self.peak_val = (b - self.peak) * (Fc0 + f * self.peak)
+        self.peak_val = (b - self.peak) * (f0 + f * self.peak)
         n, K = self.peak.shape
         later = np.concatenate([np.maximum.accumulate(self.peak_val[:, ::-1], axis=1)[:, ::-1][:, 1:],
                                 np.full((n, 1), -np.inf)], axis=1)
@@ -293,65 +302,70 @@ class _Batch:
         self.next_record = np.concatenate([nxt[:, 1:], np.full((n, 1), K)], axis=1)
         prv = np.maximum.accumulate(np.where(self.record, idx, -1), axis=1)
         prev_record = np.concatenate([np.full((n, 1), -1), prv[:, :-1]], axis=1)
-        # gap start of record k: where L comes down to peak_val[k] on the previous record's piece
-        kp = np.maximum(prev_record, 0)
-        start = self._level_crossing(kp, self.peak_val)
+        # the gap of record k starts where L comes down to its height on the previous record's piece
+        start = self._level_crossing(np.maximum(prev_record, 0), self.peak_val)
         self.gap_start = np.where(self.record & (prev_record >= 0), start, np.where(self.record, 0.0, 1.0))
         self.gap_end = np.where(self.record, self.peak, 1.0)
+        # local maxima of L (where W can peak while he takes r1 whenever he draws less)
+        pv = np.pad(self.peak_val, ((0, 0), (1, 1)), constant_values=-np.inf)
+        self.local_max = (pv[:, 1:-1] >= pv[:, :-2]) & (pv[:, 1:-1] >= pv[:, 2:])
 
     def _level_crossing(self, k, level):
         """sup{r in piece k : L(r) > level}, for pieces k (n, M) whose peak is above level."""
-        x0, F0, f = _take(self.F.knots, k), _take(self.F.values, k), _take(self.F.density, k)
-        bx = self.b - x0
+        r = self._rows(k)
+        x0, F0, f = _take(self.F.knots, k, r), _take(self.F.values, k, r), _take(self.F.density, k, r)
+        bx = self.b[r] - x0
         u = _upper_root(f, bx * f - F0, level - bx * F0)
         return np.clip(x0 + np.nan_to_num(u, nan=0.0, posinf=1.0, neginf=0.0),
-                       _take(self.peak, k), _take(self.F.knots, k + 1))
+                       _take(self.peak, k, r), _take(self.F.knots, k + 1, r))
 
     def _r_tilde(self):
-        """sup{m : max_{[m, 1]} L > b - r*} (n, 1): the patron plays the lottery iff m < r~ (nan: never)."""
-        S = self.b - self.rs
-        above = self.peak_val > S
+        """sup{m : max_{[m, 1]} L > b - r*}: the patron plays the lottery iff m < r~ (nan: never)."""
+        above = self.peak_val > (self.b - self.rs)[:, None]
         K = above.shape[1]
         k = (K - 1 - np.argmax(above[:, ::-1], axis=1))[:, None]
-        rt = self._level_crossing(k, S)
-        return np.where(above.any(axis=1, keepdims=True), rt, np.nan)
+        rt = self._level_crossing(k, (self.b - self.rs)[:, None])[:, 0]
+        return np.where(above.any(axis=1), rt, np.nan)
 
-    def lottery_offer(self, m):
-        """r_L(m) = argmax_{[m, 1]} L and its value, m (n, M)."""
-        k = self.F.piece(m)
-        Lm = self.L(m, k)
-        pk, pv = _take(self.peak, k), _take(self.peak_val, k)
+    def lottery_offer(self, m, rows=None):
+        """r_L(m) = argmax_{[m, 1]} L (the larger offer among exact ties) and its value."""
+        rows = self._rows(m, rows)
+        k = self.F.piece(m, rows)
+        Lm = self.L(m, rows, k)
+        pk, pv = _take(self.peak, k, rows), _take(self.peak_val, k, rows)
         own = (pk > m) & (pv > Lm)
         r_a, v_a = np.where(own, pk, m), np.where(own, pv, Lm)
         K = self.peak.shape[1]
-        nr = _take(self.next_record, k)
+        nr = _take(self.next_record, k, rows)
         has = nr < K
         nr = np.minimum(nr, K - 1)
-        r_b, v_b = _take(self.peak, nr), np.where(has, _take(self.peak_val, nr), -np.inf)
+        r_b, v_b = _take(self.peak, nr, rows), np.where(has, _take(self.peak_val, nr, rows), -np.inf)
         use_b = v_b > v_a
         return np.where(use_b, r_b, r_a), np.where(use_b, v_b, v_a)
 
-    def period2(self, x1):
-        """Period-2 play after standing offer x1 (n, M), as `analytic.general.GeneralSolver.period2`."""
-        a, b, c, rs = self.a, self.b, self.c, self.rs
+    def period2(self, x1, rows=None):
+        """Period-2 play after standing offer x1, as `analytic.general.GeneralSolver.period2`:
+        r2 (nan where the patron gives up, m > b), lottery, V2, P2, PA (p alliance), C."""
+        rows = self._rows(x1, rows)
+        a, b, c, rs = self.a[rows], self.b[rows], self.c[rows], self.rs[rows]
         m = np.maximum(x1, a)
-        r_l, v_l = self.lottery_offer(m)
+        r_l, v_l = self.lottery_offer(m, rows)
         gives_up = m > b
         lottery = (v_l > b - rs) & (m < rs) & ~gives_up
         r2 = np.where(lottery, r_l, np.maximum(rs, m))
-        k2 = self.F.piece(r2)
-        f2 = self.F.cdf(r2, k2)
-        km = self.F.piece(m)
-        alone = np.where(m < rs, -c + m + self.F.G(m, km) - a, m - a)
-        V2 = np.where(gives_up, alone, np.where(lottery, -c + r2 + self.F.G(r2, k2) - a, r2 - a))
+        k2 = self.F.piece(r2, rows)
+        f2 = self.F.cdf(r2, rows, k2)
+        alone = np.where(m < rs, -c + m + self.F.G(m, rows) - a, m - a)
+        V2 = np.where(gives_up, alone, np.where(lottery, -c + r2 + self.F.G(r2, rows, k2) - a, r2 - a))
         PA = np.where(gives_up, 0.0, np.where(lottery, f2, 1.0))
         return dict(r2=np.where(gives_up, np.nan, r2), lottery=lottery, gives_up=gives_up, m=m, V2=V2,
                     P2=np.where(gives_up, 0.0, (b - r2) * PA), PA=PA, C=np.where(gives_up, 0.0, r2 * PA))
 
     # ---- the cells of x1 --------------------------------------------------------------
     def _build_cells(self):
-        F, n = self.F, len(self.F)
-        extra = np.concatenate([self.a, self.rs, np.nan_to_num(self.rt, nan=1.0), self.b,
+        F, n = self.F, self.n
+        col = lambda v: v[:, None]
+        extra = np.concatenate([col(self.a), col(self.rs), col(np.nan_to_num(self.rt, nan=1.0)), col(self.b),
                                 self.gap_start, self.gap_end], axis=1)
         edges = np.sort(np.concatenate([F.knots, np.clip(extra, 0.0, 1.0)], axis=1), axis=1)
         used = F.knots.shape[1] + 4 + 2 * int(self.record.sum(axis=1).max())
@@ -359,38 +373,36 @@ class _Batch:
         lo, hi = self.edges[:, :-1], self.edges[:, 1:]
         self.lo, self.hi = lo, hi
         mid = 0.5 * (lo + hi)
-        kf = F.piece(mid)                                                   # piece of F of each cell
-        self.cell_density = _take(F.density, kf)
-        q = self.period2(mid)
-        follows = (mid > self.a) & (q["gives_up"] | (q["r2"] == q["m"]))  # r2 (or m) = x1 on the cell
-        Fc = np.stack([_take(self.Fc0, kf), _take(self.Fc1, kf), np.zeros_like(mid)], axis=-1)
-        Gc = np.take_along_axis(self.Gc, kf[..., None], axis=1)
+        rows = self._rows(mid)
+        kf = F.piece(mid, rows)                                             # piece of F of each cell
+        self.cell_density = _take(F.density, kf, rows)
+        q = self.period2(mid, rows)
+        follows = (mid > col(self.a)) & (q["gives_up"] | (q["r2"] == q["m"]))  # r2 (or m) = x1 on the cell
+        fp = _take(F.f_poly, kf, rows)
+        self.cell_f0 = fp[..., 0]
         zero, one = np.zeros_like(mid), np.ones_like(mid)
-        x_poly = np.stack([zero, one, zero], axis=-1)
-        b, a, c = self.b[..., None], self.a[..., None], self.c[..., None]
+        Fc = np.stack([fp[..., 0], fp[..., 1], zero], axis=-1)
+        X = np.stack([zero, one, zero], axis=-1)
         const = lambda v: np.stack([v, zero, zero], axis=-1)
-        searched_v2 = Gc + x_poly                                           # -c + x + G(x) - a
-        searched_v2[..., 0] -= (c + a)[..., 0]
-        sure_x = {_Q_V2: x_poly - const(a[..., 0] * one), _Q_P2: const(b[..., 0] * one) - x_poly,
-                  _Q_PA: const(one), _Q_C: x_poly}
-        lot_x = {_Q_V2: searched_v2, _Q_PA: Fc,
-                 _Q_P2: np.stack([b[..., 0] * Fc[..., 0], b[..., 0] * Fc[..., 1] - Fc[..., 0], -Fc[..., 1]], axis=-1),
-                 _Q_C: np.stack([zero, Fc[..., 0], Fc[..., 1]], axis=-1)}
-        alone_v2 = np.where((q["m"] < self.rs)[..., None], searched_v2, x_poly - const(a[..., 0] * one))
+        a, b, c = col(self.a) * one, col(self.b) * one, col(self.c) * one
+        searched_v2 = _take(F.g_poly, kf, rows) + X - const(c + a)                  # -c + x + G(x) - a
+        moving = {  # quantities on cells where r2 = x1 (sure / lottery) or m = x1 (she gives up)
+            _Q_V2: (X - const(a), searched_v2, np.where((q["m"] < col(self.rs))[..., None], searched_v2, X - const(a))),
+            _Q_P2: (const(b) - X, np.stack([b * Fc[..., 0], b * Fc[..., 1] - Fc[..., 0], -Fc[..., 1]], axis=-1), 0 * X),
+            _Q_PA: (const(one), Fc, 0 * X),
+            _Q_C: (X, np.stack([zero, Fc[..., 0], Fc[..., 1]], axis=-1), 0 * X),
+        }
         poly = np.zeros(mid.shape + (6, 3))
         poly[..., _Q_ONE, 0] = 1.0
         poly[..., _Q_X, 1] = 1.0
-        lot, gu = q["lottery"][..., None], q["gives_up"][..., None]
-        fol = follows[..., None]
-        for name in (_Q_V2, _Q_P2, _Q_PA, _Q_C):
-            at_mid = const(q[{_Q_V2: "V2", _Q_P2: "P2", _Q_PA: "PA", _Q_C: "C"}[name]])
-            moving = np.where(gu, alone_v2 if name == _Q_V2 else 0.0 * x_poly,
-                              np.where(lot, lot_x[name], sure_x[name]))
-            poly[..., name, :] = np.where(fol, moving, at_mid)
+        lot, gu, fol = q["lottery"][..., None], q["gives_up"][..., None], follows[..., None]
+        for name, key in ((_Q_V2, "V2"), (_Q_P2, "P2"), (_Q_PA, "PA"), (_Q_C, "C")):
+            sure, lottery, alone = moving[name]
+            poly[..., name, :] = np.where(fol, np.where(gu, alone, np.where(lot, lottery, sure)), const(q[key]))
         self.poly = poly                                                     # (n, N, 6, 3)
         self.r2_mid, self.follows, self.gives_up_cell = q["r2"], follows, q["gives_up"]
-        self.g = self.delta[..., None] * poly[..., _Q_V2, :]
-        self.g[..., 0] += self.a
+        self.g = col(self.delta)[..., None] * poly[..., _Q_V2, :]
+        self.g[..., 0] += col(self.a)
         self.h_end = self._hold_out_end()
         # int over H within each cell of (1, P2, PA, C, V2, x) dF, and its tail sums
         held = self.cell_density[..., None] * (_prim(poly, self.h_end[..., None]) - _prim(poly, lo[..., None]))
@@ -409,57 +421,57 @@ class _Batch:
         return np.where(f_lo >= 0, lo, np.where(f_hi < 0, hi, np.clip(np.nan_to_num(root, nan=0.0), lo, hi)))
 
     # ---- period 1 ---------------------------------------------------------------------
-    def t_of(self, r1):
-        """sup{x : g(x) <= r1} (0 if g(0) > r1), r1 (n, M); g is nondecreasing."""
-        j = _locate(self.g_lo, r1)
-        g = np.take_along_axis(self.g, j[..., None], axis=1)
-        lo, hi = _take(self.lo, j), _take(self.hi, j)
+    def t_of(self, r1, rows):
+        """sup{x : g(x) <= r1} (0 if g(0) > r1); g is nondecreasing."""
+        j = _locate(self.g_lo, r1, rows)
+        g = _take(self.g, j, rows)
+        lo, hi = _take(self.lo, j, rows), _take(self.hi, j, rows)
         rest = r1 - g[..., 0]
         den = g[..., 1] + np.sqrt(np.maximum(g[..., 1] ** 2 + 4.0 * g[..., 2] * rest, 0.0))
         with np.errstate(invalid="ignore", divide="ignore"):
             root = np.where(den > 0, 2.0 * rest / np.where(den > 0, den, 1.0), lo)
-        t = np.where(_take(self.g_hi, j) <= r1, hi, np.clip(root, lo, hi))
-        return np.where(_take(self.g_lo, j) > r1, 0.0, t)
+        t = np.where(_take(self.g_hi, j, rows) <= r1, hi, np.clip(root, lo, hi))
+        return np.where(_take(self.g_lo, j, rows) > r1, 0.0, t)
 
-    def held_from(self, t):
-        """int over H within (t, 1] of (1, P2, PA, C, V2, x) dF, t (n, M) -> (n, M, 6)."""
-        j = _locate(self.edges, t)
-        p = np.take_along_axis(self.poly, j[..., None, None], axis=1)
-        lo, e = _take(self.lo, j), _take(self.h_end, j)
+    def held_from(self, t, rows, quantities):
+        """int over H within (t, 1] of the given quantities (of 1, P2, PA, C, V2, x) dF: (..., len(quantities))."""
+        j = _locate(self.edges, t, rows)
+        p = _take(self.poly, j, rows)[..., quantities, :]
+        lo, e = _take(self.lo, j, rows), _take(self.h_end, j, rows)
         s, u = np.maximum(t, lo)[..., None], np.maximum(e, t)[..., None]
-        part = _take(self.cell_density, j)[..., None] * (_prim(p, u) - _prim(p, s))
-        return np.take_along_axis(self.tail, (j + 1)[..., None], axis=1) + part
+        part = _take(self.cell_density, j, rows)[..., None] * (_prim(p, u) - _prim(p, s))
+        return _take(self.tail, j + 1, rows)[..., quantities] + part
 
-    def outcome(self, r1, wanted=("u_patron", "u_protege", "p_alliance", "p_breakup", "p_period2",
-                                  "contribution_mass")):
-        """Payoffs and outcome measures of search-inducing first offers r1 (n, M)."""
-        t = self.t_of(r1)
+    def outcome(self, r1, rows=None, wanted=("u_patron", "u_protege", "p_alliance", "p_breakup", "p_period2",
+                                             "contribution_mass")):
+        """Payoffs and outcome measures of search-inducing first offers r1 (only those `wanted`)."""
+        rows = np.broadcast_to(self._rows(r1, rows), np.shape(r1))
+        t = self.t_of(r1, rows)
         y = np.minimum(r1, t)
-        ky = self.F.piece(y)
-        Fy = self.F.cdf(y, ky)
-        J = self.held_from(t)
-        out = {}
-        if "u_patron" in wanted:
-            out["u_patron"] = (self.b - r1) * Fy + self.delta * J[..., _Q_P2]
-        if "u_protege" in wanted:
-            above = self.F.G(y, ky) + y * (1.0 - Fy) - self.a * (1.0 - Fy)   # int_y^1 (x - a) dF
-            out["u_protege"] = (-self.c + (r1 - self.a) * Fy + above - (J[..., _Q_X] - self.a * J[..., _Q_ONE])
-                                + self.delta * J[..., _Q_V2])
-        if "p_alliance" in wanted:
-            out["p_alliance"] = Fy + J[..., _Q_PA]
-        if "p_breakup" in wanted:
-            out["p_breakup"] = 1.0 - Fy - J[..., _Q_PA]
-        if "p_period2" in wanted:
-            out["p_period2"] = J[..., _Q_ONE]
-        if "contribution_mass" in wanted:
-            out["contribution_mass"] = r1 * Fy + J[..., _Q_C]
-        return out
+        ky = self.F.piece(y, rows)
+        Fy = self.F.cdf(y, rows, ky)
+        need = {"u_patron": (_Q_P2,), "u_protege": (_Q_X, _Q_ONE, _Q_V2), "p_alliance": (_Q_PA,),
+                "p_breakup": (_Q_PA,), "p_period2": (_Q_ONE,), "contribution_mass": (_Q_C,)}
+        qs = sorted({q for w in wanted for q in need[w]})
+        J = dict(zip(qs, np.moveaxis(self.held_from(t, rows, qs), -1, 0)))
+        a, b = self.a[rows], self.b[rows]
+        formulas = dict(
+            u_patron=lambda: (b - r1) * Fy + self.delta[rows] * J.get(_Q_P2),
+            u_protege=lambda: (-self.c[rows] + (r1 - a) * Fy
+                               + self.F.G(y, rows, ky) + (y - a) * (1.0 - Fy)   # int_y^1 (x - a) dF
+                               - (J.get(_Q_X) - a * J.get(_Q_ONE)) + self.delta[rows] * J.get(_Q_V2)),
+            p_alliance=lambda: Fy + J.get(_Q_PA),
+            p_breakup=lambda: 1.0 - Fy - J.get(_Q_PA),
+            p_period2=lambda: J.get(_Q_ONE),
+            contribution_mass=lambda: r1 * Fy + J.get(_Q_C),
+        )
+        return {w: formulas[w]() for w in wanted}
 
     def delay(self):
         """Payoffs and outcome measures if the protégé moves straight on to period 2 (x1 = 0)."""
-        d = self.period2(np.zeros_like(self.a))
+        d = self.period2(np.zeros(self.n))
         return dict(u_patron=self.delta * d["P2"], u_protege=self.delta * d["V2"], p_alliance=d["PA"],
-                    p_breakup=1.0 - d["PA"], p_period2=np.ones_like(self.a), contribution_mass=d["C"],
+                    p_breakup=1.0 - d["PA"], p_period2=np.ones(self.n), contribution_mass=d["C"],
                     lottery=d["lottery"])
 
     def least_search_offer(self, delay_value):
@@ -467,67 +479,82 @@ class _Batch:
 
         His search value is convex and increasing in r1 with slope F(y(r1)), and he searches
         against max(r*, a): Newton's method from there stays on the searching side."""
-        r1 = np.maximum(self.rs, self.a)
-        base = self.outcome(np.zeros_like(r1), ("u_protege",))["u_protege"]
+        all_rows = np.arange(self.n)
+        base = self.outcome(np.zeros(self.n), all_rows, ("u_protege",))["u_protege"]
         shortfall = delay_value - base
-        delays_at_zero = shortfall > TIE_TOLERANCE
-        for _ in range(80):
-            gain = self.outcome(r1, ("u_protege",))["u_protege"] - base
-            t = self.t_of(r1)
-            slope = self.F.cdf(np.minimum(r1, t))
-            with np.errstate(invalid="ignore", divide="ignore"):
-                step = np.where(slope > 0, (gain - shortfall) / np.where(slope > 0, slope, 1.0), 0.0)
-            step = np.where(delays_at_zero, np.maximum(step, 0.0), 0.0)
-            r1 = r1 - step
-            if np.all(step < 1e-15):
+        delays = shortfall > TIE_TOLERANCE
+        least = np.zeros(self.n)
+        rows = all_rows[delays]
+        r1 = np.maximum(self.rs, self.a)[rows]
+        for _ in range(100):
+            if not rows.size:
                 break
-        return np.where(delays_at_zero, r1, 0.0), delays_at_zero
+            gain = self.outcome(r1, rows, ("u_protege",))["u_protege"] - base[rows]
+            slope = self.F.cdf(np.minimum(r1, self.t_of(r1, rows)), rows)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                step = np.where(slope > 0, (gain - shortfall[rows]) / np.where(slope > 0, slope, 1.0), 0.0)
+            step = np.maximum(step, 0.0)
+            r1 = r1 - step
+            done = step < 1e-15
+            least[rows[done]] = r1[done]
+            rows, r1 = rows[~done], r1[~done]
+        least[rows] = r1
+        return least, delays
 
-    def candidate_offers(self, least):
-        """First offers among which the patron's best search-inducing offer lies (n, M)."""
+    def candidate_offers(self, least, top, closed):
+        """First offers among which the patron's best search-inducing offer lies, as (offers, rows):
+        the local peaks of L, the values g takes at the ends of the cells (W jumps up there), the
+        ends of H inside cells, the stationary points of W along g, the least and the top offer."""
         lo, hi, g = self.lo, self.hi, self.g
-        # stationary points of W where the share he takes is t(r1) = g^-1(r1): on each cell,
-        # d/dt [(b - g(t)) F(t) - delta int^t P2 dF] = 0 is the quadratic A t^2 + B t + C = 0
-        f = self.cell_density
-        F0, F1 = _take(self.Fc0, self.F.piece(0.5 * (lo + hi))), f
+        col = lambda v: v[:, None]
+        # where the share he takes is t(r1) = g^-1(r1): d/dt [(b - g(t)) F(t) - delta int^t P2 dF] = 0
+        # on each cell is the quadratic A t^2 + B t + C = 0 (F = F0 + f t on the cell)
+        f, F0 = self.cell_density, self.cell_f0
         P = self.poly[..., _Q_P2, :]
         g0, g1, g2 = g[..., 0], g[..., 1], g[..., 2]
-        d = self.delta
-        A = -2.0 * g2 * F1 - f * g2 - d * f * P[..., 2]
-        B = -(g1 * F1 + 2.0 * g2 * F0) - f * g1 - d * f * P[..., 1]
-        C = -g1 * F0 + f * (self.b - g0) - d * f * P[..., 0]
+        d, b = col(self.delta), col(self.b)
+        A = -3.0 * g2 * f - d * f * P[..., 2]
+        B = -2.0 * (g1 * f + g2 * F0) - d * f * P[..., 1]
+        C = -g1 * F0 + f * (b - g0) - d * f * P[..., 0]
         D = np.sqrt(np.maximum(B * B - 4.0 * A * C, 0.0))
         with np.errstate(invalid="ignore", divide="ignore"):
             lin = np.where(B != 0, -C / np.where(B != 0, B, 1.0), np.nan)
-            t1 = np.where(A != 0, (-B + D) / np.where(A != 0, 2.0 * A, 1.0), lin)
-            t2 = np.where(A != 0, (-B - D) / np.where(A != 0, 2.0 * A, 1.0), lin)
-        stat = [np.where((t >= lo) & (t <= hi) & (g1 + g2 > 0), _poly(g, np.clip(np.nan_to_num(t), lo, hi)), np.nan)
-                for t in (t1, t2)]
-        cand = np.concatenate([self.peak, self.g_lo, self.g_hi, _poly(g, lo), self.h_end, *stat, least], axis=1)
-        return np.where(np.isfinite(cand), cand, least)
+            roots = [np.where(A != 0, (-B + s * D) / np.where(A != 0, 2.0 * A, 1.0), lin) for s in (1.0, -1.0)]
+        moving = (g1 + 2.0 * g2 * hi) > 0
+        stat = [np.where(moving & (t > lo) & (t < hi), _poly(g, np.clip(np.nan_to_num(t), lo, hi)), np.nan)
+                for t in roots]
+        jump_hi = np.concatenate([self.g_hi[:, :-1] != self.g_lo[:, 1:], np.ones((self.n, 1), bool)], axis=1)
+        inside = (self.h_end > lo) & (self.h_end < hi)
+        cand = np.concatenate([np.where(self.local_max, self.peak, np.nan), self.g_lo,
+                               np.where(jump_hi, self.g_hi, np.nan), np.where(inside, self.h_end, np.nan),
+                               *stat, col(least), col(np.where(closed, top, np.nan))], axis=1)
+        with np.errstate(invalid="ignore"):
+            keep = (cand >= col(least)) & np.where(col(closed), cand <= col(top), cand < col(top))
+        keep &= col(self.rs > self.a)
+        rows = np.broadcast_to(np.arange(self.n)[:, None], cand.shape)
+        return cand[keep], rows[keep]
 
     def equilibrium(self) -> dict:
-        """The equilibrium at every point (arrays of length n)."""
-        a, b = self.a, self.b
+        """The equilibrium at every point (arrays (n,))."""
+        a, b, n = self.a, self.b, self.n
         d = self.delay()
         least, delay_possible = self.least_search_offer(d["u_protege"])
         r_acc = np.maximum(self.rs, a)
-        top = np.minimum(b, r_acc)
         closed = b < r_acc
-        cand = self.candidate_offers(least)
-        cand = np.concatenate([cand, np.where(closed, b, least)], axis=1)
-        w = self.outcome(cand, ("u_patron",))["u_patron"]
-        feasible = (cand >= least) & np.where(closed, cand <= top, cand < top) & (self.rs > a)
-        w = np.where(feasible, w, -np.inf)
-        w_s = w.max(axis=1, keepdims=True)
-        near = w >= w_s - TIE_TOLERANCE
-        r_s = np.max(np.where(near & feasible, cand, -np.inf), axis=1, keepdims=True)  # tie rule 6
+        top = np.where(closed, b, r_acc)
+        offers, rows = self.candidate_offers(least, top, closed)
+        w = self.outcome(offers, rows, ("u_patron",))["u_patron"]
+        w_s = np.full(n, -np.inf)
+        np.maximum.at(w_s, rows, w)
+        near = w >= w_s[rows] - TIE_TOLERANCE
+        r_s = np.full(n, -np.inf)
+        np.maximum.at(r_s, rows[near], offers[near])  # tie rule 6: the larger offer
         r_s = np.where(np.isfinite(w_s), r_s, least)
         w_d = np.where(delay_possible, d["u_patron"], -np.inf)
         w_a = b - r_acc
         accept = w_a >= np.maximum(w_s, w_d) - TIE_TOLERANCE
         search = ~accept & (w_s >= w_d - TIE_TOLERANCE)
-        o = self.outcome(r_s)
+        o = self.outcome(r_s, np.arange(n))
         pick = lambda acc, sea, dl: np.where(accept, acc, np.where(search, sea, dl))
         res = {k: pick(*vals) for k, vals in dict(
             u_patron=(w_a, o["u_patron"], d["u_patron"]), u_protege=(r_acc - a, o["u_protege"], d["u_protege"]),
@@ -535,16 +562,16 @@ class _Batch:
             p_period2=(0.0, o["p_period2"], d["p_period2"]),
             contribution_mass=(r_acc, o["contribution_mass"], d["contribution_mass"]),
             r1=(r_acc, r_s, 0.0)).items()}
-        res["margin"] = pick(w_a - np.maximum(w_s, w_d), w_s - np.maximum(w_a, w_d), w_d - np.maximum(w_a, w_s))
+        with np.errstate(invalid="ignore"):
+            res["margin"] = pick(w_a - np.maximum(w_s, w_d), w_s - np.maximum(w_a, w_d), w_d - np.maximum(w_a, w_s))
         res["first_move"] = pick("accept", "search", "delay")
-        res = {k: np.broadcast_to(v, a.shape)[:, 0] for k, v in res.items()}
         res["p_none"] = np.clip(1.0 - res["p_alliance"] - res["p_breakup"], 0.0, 1.0)
         with np.errstate(invalid="ignore", divide="ignore"):
             res["expected_contribution"] = np.where(res["p_alliance"] > 0,
                                                     res["contribution_mass"] / res["p_alliance"], np.nan)
-        res["contribution_excess"] = res["expected_contribution"] - a[:, 0]
-        res["r_star"], res["r_tilde"] = self.rs[:, 0], self.rt[:, 0]
-        res["regime"] = np.where(d["lottery"][:, 0], "prop2", "prop1")
+        res["contribution_excess"] = res["expected_contribution"] - a
+        res["r_star"], res["r_tilde"] = self.rs, self.rt
+        res["regime"] = np.where(d["lottery"], "prop2", "prop1")
         del res["contribution_mass"]
         return res
 
@@ -620,29 +647,8 @@ class PiecewiseEquilibria:
 
     def _cell(self, x1, point):
         x1, point = np.broadcast_arrays(np.asarray(x1, dtype=float), np.asarray(point, dtype=np.intp))
-        x = np.clip(x1, 0.0, 1.0).ravel()
-        p = point.ravel()
-        order = np.argsort(p, kind="stable")
-        j = np.empty(x.size, dtype=np.intp)
-        # locate within each point's own cells: one flat search over the points used
-        used, start = np.unique(p[order], return_index=True)
-        keys = self.edges[used]
-        grp = np.repeat(np.arange(len(used)), np.diff(np.append(start, x.size)))
-        q = np.full((len(used), 1), 0.0)
-        jj = np.empty(x.size, dtype=np.intp)
-        span = 3.0
-        flat = (keys + (np.arange(len(used)) * span)[:, None]).ravel()
-        xs = x[order] + grp * span
-        idx = np.searchsorted(flat, xs, side="right") - 1 - grp * keys.shape[1]
-        idx = np.clip(idx, 0, keys.shape[1] - 2)
-        for _ in range(4):
-            wrong = (keys[grp, idx] > x[order]) & (idx > 0)
-            if not wrong.any():
-                break
-            idx = idx - wrong
-        j[order] = idx
-        del q, jj
-        return x.reshape(x1.shape), point, j.reshape(x1.shape)
+        x = np.clip(x1, 0.0, 1.0)
+        return x, point, _locate(self.edges, x, point)
 
     def patron_offer_period2(self, x1, point):
         """r2 after standing offer x1 (0 without a first search) at each point (nan: she makes none)."""
@@ -662,8 +668,7 @@ class PiecewiseEquilibria:
     def outside_offer(self, u, point):
         """Offers F^-1(u) from U[0, 1] draws u, each under its point's F."""
         u, p = np.broadcast_arrays(np.asarray(u, dtype=float), np.asarray(point, dtype=np.intp))
-        rows = self.F.take(p.ravel())
-        return rows.ppf(u.reshape(-1, 1)).reshape(u.shape)
+        return self.F.ppf(u, p)
 
 
 __all__ = ["PiecewiseLinearCDF", "PiecewiseEquilibria", "PIECEWISE_FIELDS", "ScipyLikeCDF",
