@@ -363,52 +363,83 @@ class _Batch:
 
     # ---- the cells of x1 --------------------------------------------------------------
     def _build_cells(self):
+        """Cells of x1 on which period-2 play is of one kind and each quantity a polynomial.
+
+        Below phi - 1 and wherever the patron's offer r2 does not move with x1, every quantity
+        is constant and integrals against dF need only F and G at the ends; the knots of F are
+        edges only where the quantities move with x1 (the lottery with r2 = x1 below r~, and
+        the search on his own between b and r* when she gives up)."""
         F, n = self.F, self.n
         col = lambda v: v[:, None]
-        extra = np.concatenate([col(self.a), col(self.rs), col(np.nan_to_num(self.rt, nan=1.0)), col(self.b),
-                                self.gap_start, self.gap_end], axis=1)
-        edges = np.sort(np.concatenate([F.knots, np.clip(extra, 0.0, 1.0)], axis=1), axis=1)
-        used = F.knots.shape[1] + 4 + 2 * int(self.record.sum(axis=1).max())
-        self.edges = edges[:, :used]                                        # (n, N+1), ends at 1
+        x = F.knots
+        with np.errstate(invalid="ignore"):
+            moving = ((x > col(self.a)) & (x < col(self.rt))) | ((x > col(self.b)) & (x < col(self.rs)))
+        extra = np.concatenate([np.zeros((n, 1)), col(self.a), col(self.rs), col(np.nan_to_num(self.rt, nan=1.0)),
+                                col(self.b), self.gap_start, self.gap_end], axis=1)
+        edges = np.sort(np.concatenate([np.where(moving, x, 1.0), np.clip(extra, 0.0, 1.0)], axis=1), axis=1)
+        used = int(moving.sum(axis=1).max()) + 7 + 2 * int(self.record.sum(axis=1).max())
+        self.edges = np.concatenate([edges[:, :used], np.ones((n, 1))], axis=1)   # (n, N+1), ends at 1
         lo, hi = self.edges[:, :-1], self.edges[:, 1:]
         self.lo, self.hi = lo, hi
         mid = 0.5 * (lo + hi)
         rows = self._rows(mid)
-        kf = F.piece(mid, rows)                                             # piece of F of each cell
+        kf = F.piece(mid, rows)                         # piece of F (used only on cells inside one piece)
         self.cell_density = _take(F.density, kf, rows)
         q = self.period2(mid, rows)
         follows = (mid > col(self.a)) & (q["gives_up"] | (q["r2"] == q["m"]))  # r2 (or m) = x1 on the cell
         fp = _take(F.f_poly, kf, rows)
-        self.cell_f0 = fp[..., 0]
-        zero, one = np.zeros_like(mid), np.ones_like(mid)
-        Fc = np.stack([fp[..., 0], fp[..., 1], zero], axis=-1)
-        X = np.stack([zero, one, zero], axis=-1)
-        const = lambda v: np.stack([v, zero, zero], axis=-1)
-        a, b, c = col(self.a) * one, col(self.b) * one, col(self.c) * one
-        searched_v2 = _take(F.g_poly, kf, rows) + X - const(c + a)                  # -c + x + G(x) - a
-        moving = {  # quantities on cells where r2 = x1 (sure / lottery) or m = x1 (she gives up)
-            _Q_V2: (X - const(a), searched_v2, np.where((q["m"] < col(self.rs))[..., None], searched_v2, X - const(a))),
-            _Q_P2: (const(b) - X, np.stack([b * Fc[..., 0], b * Fc[..., 1] - Fc[..., 0], -Fc[..., 1]], axis=-1), 0 * X),
-            _Q_PA: (const(one), Fc, 0 * X),
-            _Q_C: (X, np.stack([zero, Fc[..., 0], Fc[..., 1]], axis=-1), 0 * X),
-        }
+        f0, f1 = fp[..., 0], fp[..., 1]
+        self.cell_f0 = f0
+        a, b, c = col(self.a) * np.ones_like(mid), col(self.b) * np.ones_like(mid), col(self.c) * np.ones_like(mid)
         poly = np.zeros(mid.shape + (6, 3))
         poly[..., _Q_ONE, 0] = 1.0
         poly[..., _Q_X, 1] = 1.0
-        lot, gu, fol = q["lottery"][..., None], q["gives_up"][..., None], follows[..., None]
         for name, key in ((_Q_V2, "V2"), (_Q_P2, "P2"), (_Q_PA, "PA"), (_Q_C, "C")):
-            sure, lottery, alone = moving[name]
-            poly[..., name, :] = np.where(fol, np.where(gu, alone, np.where(lot, lottery, sure)), const(q[key]))
+            poly[..., name, 0] = np.where(follows, 0.0, q[key])
+        lot = follows & q["lottery"]
+        sure = follows & ~q["lottery"] & ~q["gives_up"]
+        searched = (lot | (follows & q["gives_up"] & (q["m"] < col(self.rs))))
+        plain = follows & ~lot & ~searched            # V2 = x1 - a (sure r2 = x1, or he takes m = x1 alone)
+        gp = _take(F.g_poly, kf, rows)
+        poly[searched, _Q_V2] = gp[searched] + np.stack([-(c + a)[searched], np.ones(searched.sum()),
+                                                           np.zeros(searched.sum())], axis=-1)
+        poly[plain, _Q_V2, 0], poly[plain, _Q_V2, 1] = -a[plain], 1.0
+        poly[sure, _Q_P2, 0], poly[sure, _Q_P2, 1] = b[sure], -1.0
+        poly[sure, _Q_PA, 0] = 1.0
+        poly[sure, _Q_C, 1] = 1.0
+        bl, f0l, f1l = b[lot], f0[lot], f1[lot]
+        poly[lot, _Q_P2] = np.stack([bl * f0l, bl * f1l - f0l, -f1l], axis=-1)
+        poly[lot, _Q_PA, 0], poly[lot, _Q_PA, 1] = f0l, f1l
+        poly[lot, _Q_C, 1], poly[lot, _Q_C, 2] = f0l, f1l
         self.poly = poly                                                     # (n, N, 6, 3)
         self.r2_mid, self.follows, self.gives_up_cell = q["r2"], follows, q["gives_up"]
         self.g = col(self.delta)[..., None] * poly[..., _Q_V2, :]
         self.g[..., 0] += col(self.a)
         self.h_end = self._hold_out_end()
-        # int over H within each cell of (1, P2, PA, C, V2, x) dF, and its tail sums
-        held = self.cell_density[..., None] * (_prim(poly, self.h_end[..., None]) - _prim(poly, lo[..., None]))
+        # F and G at the ends of H in each cell, and int over H within each cell of (1, P2, PA, C, V2, x) dF
+        self.F_lo, self.G_lo = F.cdf(lo, rows), F.G(lo, rows)
+        self.F_e, self.G_e = F.cdf(self.h_end, rows), F.G(self.h_end, rows)
+        held = self._cell_integrals(np.arange(n)[:, None], np.broadcast_to(np.arange(lo.shape[1]), lo.shape),
+                                    lo, self.F_lo, self.G_lo, slice(None))
         self.tail = np.concatenate([np.cumsum(held[:, ::-1], axis=1)[:, ::-1], np.zeros((n, 1, 6))], axis=1)
         self.g_lo = np.maximum.accumulate(_poly(self.g, lo), axis=1)
         self.g_hi = _poly(self.g, hi)
+
+    def _cell_integrals(self, rows, j, s, F_s, G_s, quantities):
+        """int over [s, e_j) of the quantities dF (0 where s >= e_j), for s in cell j: exact by
+        the cubic primitive where they move with x1 (one piece of F), by F and G at the ends
+        where they are constant (int x dF = [xF] - int F, int F = length + G(e) - G(s))."""
+        p = _take(self.poly, j, rows)[..., quantities, :]
+        e = _take(self.h_end, j, rows)
+        u = np.maximum(e, s)
+        F_u = np.where(u > s, _take(self.F_e, j, rows), F_s)
+        G_u = np.where(u > s, _take(self.G_e, j, rows), G_s)
+        moving = _take(self.follows, j, rows)[..., None]
+        poly_part = _take(self.cell_density, j, rows)[..., None] * (_prim(p, u[..., None]) - _prim(p, s[..., None]))
+        mass = (F_u - F_s)[..., None]
+        x_part = u * F_u - s * F_s - (u - s) - G_u + G_s
+        const_part = p[..., 0] * mass + p[..., 1] * x_part[..., None]  # p[..., 1] is 1 only for x itself
+        return np.where(moving, poly_part, const_part)
 
     def _hold_out_end(self):
         """End e of H on each cell: x1 - g(x1) is nondecreasing there, so H is [lo, e)."""
@@ -436,10 +467,8 @@ class _Batch:
     def held_from(self, t, rows, quantities):
         """int over H within (t, 1] of the given quantities (of 1, P2, PA, C, V2, x) dF: (..., len(quantities))."""
         j = _locate(self.edges, t, rows)
-        p = _take(self.poly, j, rows)[..., quantities, :]
-        lo, e = _take(self.lo, j, rows), _take(self.h_end, j, rows)
-        s, u = np.maximum(t, lo)[..., None], np.maximum(e, t)[..., None]
-        part = _take(self.cell_density, j, rows)[..., None] * (_prim(p, u) - _prim(p, s))
+        k = self.F.piece(t, rows)
+        part = self._cell_integrals(rows, j, t, self.F.cdf(t, rows, k), self.F.G(t, rows, k), quantities)
         return _take(self.tail, j + 1, rows)[..., quantities] + part
 
     def outcome(self, r1, rows=None, wanted=("u_patron", "u_protege", "p_alliance", "p_breakup", "p_period2",
