@@ -171,6 +171,13 @@ class PiecewiseLinearCDF:
         k = self.piece(s, rows) if piece is None else piece
         return _poly(_take(self.g_poly, k, rows), s)
 
+    def cdf_and_G(self, x, rows=None):
+        """(F(x), G(x)) from one search for the piece."""
+        rows = _rows_of(len(self), x, rows)
+        x = np.clip(x, 0.0, 1.0)
+        k = self.piece(x, rows)
+        return self.cdf(x, rows, k), self.G(x, rows, k)
+
     def ppf(self, q, rows=None):
         """Inverse CDF: the least x with F(x) >= q, q in [0, 1]."""
         rows = _rows_of(len(self), q, rows)
@@ -200,6 +207,16 @@ def mixture_of_uniforms(v, weights=None) -> PiecewiseLinearCDF:
     v, w = np.take_along_axis(v, order, 1), np.take_along_axis(w, order, 1)
     w = w / w.sum(axis=1, keepdims=True)
     n = v.shape[0]
+    # equal v_j make one knot: merge their weights, move the spare slots to the end (v = 1, w = 0)
+    dup = np.concatenate([np.zeros((n, 1), bool), v[:, 1:] == v[:, :-1]], axis=1)
+    if dup.any():
+        group = np.cumsum(~dup, axis=1) - 1
+        merged = np.zeros_like(w)
+        np.add.at(merged, (np.arange(n)[:, None].repeat(v.shape[1], 1), group), w)
+        first = np.where(~dup, v, 2.0)
+        v = np.sort(first, axis=1)
+        keep = int((~dup).sum(axis=1).max())
+        v, w = np.minimum(v[:, :keep], 1.0), merged[:, :keep]
     knots = np.concatenate([np.zeros((n, 1)), v, np.ones((n, 1))], axis=1)
     # F(x_k) = (sum of w_j with v_j <= x_k) + x_k (sum of w_j / v_j with v_j > x_k)
     done = np.concatenate([np.zeros((n, 1)), np.cumsum(w, axis=1), np.ones((n, 1))], axis=1)
@@ -304,8 +321,11 @@ class _Batch:
         prev_record = np.concatenate([np.full((n, 1), -1), prv[:, :-1]], axis=1)
         # the gap of record k starts where L comes down to its height on the previous record's piece
         start = self._level_crossing(np.maximum(prev_record, 0), self.peak_val)
-        self.gap_start = np.where(self.record & (prev_record >= 0), start, np.where(self.record, 0.0, 1.0))
-        self.gap_end = np.where(self.record, self.peak, 1.0)
+        gap_start = np.where(prev_record >= 0, start, 0.0)
+        # on a falling stretch of L every piece starts with a record whose gap is empty: no edge
+        self.jumps = self.record & (gap_start < self.peak)
+        self.gap_start = np.where(self.jumps, gap_start, 1.0)
+        self.gap_end = np.where(self.jumps, self.peak, 1.0)
         # local maxima of L (where W can peak while he takes r1 whenever he draws less)
         pv = np.pad(self.peak_val, ((0, 0), (1, 1)), constant_values=-np.inf)
         self.local_max = (pv[:, 1:-1] >= pv[:, :-2]) & (pv[:, 1:-1] >= pv[:, 2:])
@@ -327,10 +347,10 @@ class _Batch:
         rt = self._level_crossing(k, (self.b - self.rs)[:, None])[:, 0]
         return np.where(above.any(axis=1), rt, np.nan)
 
-    def lottery_offer(self, m, rows=None):
+    def lottery_offer(self, m, rows=None, piece=None):
         """r_L(m) = argmax_{[m, 1]} L (the larger offer among exact ties) and its value."""
         rows = self._rows(m, rows)
-        k = self.F.piece(m, rows)
+        k = self.F.piece(m, rows) if piece is None else piece
         Lm = self.L(m, rows, k)
         pk, pv = _take(self.peak, k, rows), _take(self.peak_val, k, rows)
         own = (pk > m) & (pv > Lm)
@@ -349,13 +369,14 @@ class _Batch:
         rows = self._rows(x1, rows)
         a, b, c, rs = self.a[rows], self.b[rows], self.c[rows], self.rs[rows]
         m = np.maximum(x1, a)
-        r_l, v_l = self.lottery_offer(m, rows)
+        km = self.F.piece(m, rows)
+        r_l, v_l = self.lottery_offer(m, rows, km)
         gives_up = m > b
         lottery = (v_l > b - rs) & (m < rs) & ~gives_up
         r2 = np.where(lottery, r_l, np.maximum(rs, m))
         k2 = self.F.piece(r2, rows)
         f2 = self.F.cdf(r2, rows, k2)
-        alone = np.where(m < rs, -c + m + self.F.G(m, rows) - a, m - a)
+        alone = np.where(m < rs, -c + m + self.F.G(m, rows, km) - a, m - a)
         V2 = np.where(gives_up, alone, np.where(lottery, -c + r2 + self.F.G(r2, rows, k2) - a, r2 - a))
         PA = np.where(gives_up, 0.0, np.where(lottery, f2, 1.0))
         return dict(r2=np.where(gives_up, np.nan, r2), lottery=lottery, gives_up=gives_up, m=m, V2=V2,
@@ -374,10 +395,15 @@ class _Batch:
         x = F.knots
         with np.errstate(invalid="ignore"):
             moving = ((x > col(self.a)) & (x < col(self.rt))) | ((x > col(self.b)) & (x < col(self.rs)))
+        # r2 is a fixed peak of L inside the gaps: no knot needed there
+        n_jumps = int(self.jumps.sum(axis=1).max())
+        slots = np.argsort(~self.jumps, axis=1, kind="stable")[:, :n_jumps]
+        for gs, ge in zip(np.take_along_axis(self.gap_start, slots, 1).T, np.take_along_axis(self.gap_end, slots, 1).T):
+            moving &= ~((x > col(gs)) & (x < col(ge)))
         extra = np.concatenate([np.zeros((n, 1)), col(self.a), col(self.rs), col(np.nan_to_num(self.rt, nan=1.0)),
                                 col(self.b), self.gap_start, self.gap_end], axis=1)
         edges = np.sort(np.concatenate([np.where(moving, x, 1.0), np.clip(extra, 0.0, 1.0)], axis=1), axis=1)
-        used = int(moving.sum(axis=1).max()) + 7 + 2 * int(self.record.sum(axis=1).max())
+        used = int(moving.sum(axis=1).max()) + 7 + 2 * n_jumps
         self.edges = np.concatenate([edges[:, :used], np.ones((n, 1))], axis=1)   # (n, N+1), ends at 1
         lo, hi = self.edges[:, :-1], self.edges[:, 1:]
         self.lo, self.hi = lo, hi
@@ -417,8 +443,8 @@ class _Batch:
         self.g[..., 0] += col(self.a)
         self.h_end = self._hold_out_end()
         # F and G at the ends of H in each cell, and int over H within each cell of (1, P2, PA, C, V2, x) dF
-        self.F_lo, self.G_lo = F.cdf(lo, rows), F.G(lo, rows)
-        self.F_e, self.G_e = F.cdf(self.h_end, rows), F.G(self.h_end, rows)
+        self.F_lo, self.G_lo = F.cdf_and_G(lo, rows)
+        self.F_e, self.G_e = F.cdf_and_G(self.h_end, rows)
         held = self._cell_integrals(np.arange(n)[:, None], np.broadcast_to(np.arange(lo.shape[1]), lo.shape),
                                     lo, self.F_lo, self.G_lo, slice(None))
         self.tail = np.concatenate([np.cumsum(held[:, ::-1], axis=1)[:, ::-1], np.zeros((n, 1, 6))], axis=1)
