@@ -485,7 +485,7 @@ class _Batch:
         lo, hi = _take(self.lo, j, rows), _take(self.hi, j, rows)
         rest = r1 - g[..., 0]
         den = g[..., 1] + np.sqrt(np.maximum(g[..., 1] ** 2 + 4.0 * g[..., 2] * rest, 0.0))
-        with np.errstate(invalid="ignore", divide="ignore"):
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
             root = np.where(den > 0, 2.0 * rest / np.where(den > 0, den, 1.0), lo)
         t = np.where(_take(self.g_hi, j, rows) <= r1, hi, np.clip(root, lo, hi))
         return np.where(_take(self.g_lo, j, rows) > r1, 0.0, t)
@@ -572,7 +572,7 @@ class _Batch:
         B = -2.0 * (g1 * f + g2 * F0) - d * f * P[..., 1]
         C = -g1 * F0 + f * (b - g0) - d * f * P[..., 0]
         D = np.sqrt(np.maximum(B * B - 4.0 * A * C, 0.0))
-        with np.errstate(invalid="ignore", divide="ignore"):
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
             lin = np.where(B != 0, -C / np.where(B != 0, B, 1.0), np.nan)
             roots = [np.where(A != 0, (-B + s * D) / np.where(A != 0, 2.0 * A, 1.0), lin) for s in (1.0, -1.0)]
         moving = (g1 + 2.0 * g2 * hi) > 0
@@ -698,12 +698,32 @@ class PiecewiseEquilibria:
         self.r2_u = np.concatenate([pad(u, None) for u in r2u])
         self.r2_v = np.concatenate([pad(bt.follows.astype(float), None) for bt in batches])
         self.gives_up = np.concatenate([pad(bt.gives_up_cell, None) for bt in batches])
-        self.r_star = np.concatenate([bt.rs[:, 0] for bt in batches])
+        self.r_star = np.concatenate([bt.rs for bt in batches])
+        self._batches = batches
+        sizes = [bt.n for bt in batches]
+        self._batch_of = np.repeat(np.arange(len(batches)), sizes)
+        self._local = np.concatenate([np.arange(s) for s in sizes])
 
     def _cell(self, x1, point):
         x1, point = np.broadcast_arrays(np.asarray(x1, dtype=float), np.asarray(point, dtype=np.intp))
         x = np.clip(x1, 0.0, 1.0)
         return x, point, _locate(self.edges, x, point)
+
+    def __len__(self):
+        return len(self.r_star)
+
+    def search_outcome(self, r1, point):
+        """Payoffs and outcome measures (u_patron, u_protege, p_alliance, p_breakup, p_period2,
+        contribution_mass) if the patron offers r1 at a point and the protégé searches."""
+        r1, point = np.broadcast_arrays(np.asarray(r1, dtype=float), np.asarray(point, dtype=np.intp))
+        out = {}
+        for i, bt in enumerate(self._batches):
+            sel = self._batch_of[point] == i
+            if sel.any():
+                o = bt.outcome(r1[sel], self._local[point[sel]])
+                for k, v in o.items():
+                    out.setdefault(k, np.full(r1.shape, np.nan))[sel] = v
+        return out
 
     def patron_offer_period2(self, x1, point):
         """r2 after standing offer x1 (0 without a first search) at each point (nan: she makes none)."""
