@@ -222,7 +222,8 @@ def mixture_of_uniforms(v, weights=None) -> PiecewiseLinearCDF:
     done = np.concatenate([np.zeros((n, 1)), np.cumsum(w, axis=1), np.ones((n, 1))], axis=1)
     slope = np.concatenate([np.cumsum((w / v)[:, ::-1], axis=1)[:, ::-1], np.zeros((n, 2))], axis=1)
     values = np.clip(done + knots * slope, 0.0, 1.0)
-    values[:, 0], values[:, -1] = 0.0, 1.0
+    values[:, 0] = 0.0
+    values[knots >= 1.0] = 1.0  # all components done (a rounded sum of weights may fall short)
     # a component is 'done' at its own knot; equal v_j give repeated knots with equal values
     values = np.maximum.accumulate(values, axis=1)
     return PiecewiseLinearCDF(knots, values)
