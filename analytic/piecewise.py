@@ -120,6 +120,7 @@ class PiecewiseLinearCDF:
             raise ValueError("values must be nondecreasing from 0 to 1 in each row (a CDF)")
         if np.any((np.diff(x, axis=1) == 0) & (np.diff(F, axis=1) != 0)):
             raise ValueError("values must be equal at repeated knots (F continuous, no atoms)")
+        F = np.minimum(F, 1.0)
         F[:, -1] = 1.0
         self.knots, self.values = x, F
         h = np.diff(x, axis=1)
@@ -327,9 +328,11 @@ class _Batch:
         self.jumps = self.record & (gap_start < self.peak)
         self.gap_start = np.where(self.jumps, gap_start, 1.0)
         self.gap_end = np.where(self.jumps, self.peak, 1.0)
-        # local maxima of L (where W can peak while he takes r1 whenever he draws less)
-        pv = np.pad(self.peak_val, ((0, 0), (1, 1)), constant_values=-np.inf)
-        self.local_max = (pv[:, 1:-1] >= pv[:, :-2]) & (pv[:, 1:-1] >= pv[:, 2:])
+        # local maxima of L (where W can peak while he takes r1 whenever he draws less): a
+        # stationary point inside a piece, or a knot where L rises into it and falls after it
+        interior = (stat > x0) & (stat < x1)
+        falls_next = np.concatenate([self.peak[:, 1:] == x0[:, 1:], np.ones((n, 1), bool)], axis=1)
+        self.local_max = interior | ((self.peak == x1) & falls_next)
 
     def _level_crossing(self, k, level):
         """sup{r in piece k : L(r) > level}, for pieces k (n, M) whose peak is above level."""
