@@ -74,12 +74,18 @@ def _locate(keys, q, rows, strict=False):
     flat = (keys - lo + off[:, None]).ravel()
     j = np.searchsorted(flat, (q - lo + off[rows]).ravel(), side="left" if strict else "right").reshape(q.shape)
     j = np.clip(j - 1 - rows * P, 0, P - 2)
-    for _ in range(8):
-        kj = _take(keys, j, rows)
-        wrong = ((kj >= q) if strict else (kj > q)) & (j > 0)
-        if not wrong.any():
-            break
-        j = j - wrong
+    kj = _take(keys, j, rows)
+    wrong = np.flatnonzero((((kj >= q) if strict else (kj > q)) & (j > 0)).ravel())
+    if wrong.size:  # rounded up to a query: an exact binary search over [0, j) of those rows
+        qw, rw = q.ravel()[wrong], rows.ravel()[wrong]
+        lo, hi = np.zeros(wrong.size, dtype=np.intp), j.ravel()[wrong]   # keys[hi] fails
+        while np.any(hi - lo > 1):
+            mid = (lo + hi) // 2
+            km = keys[rw, mid]
+            ok = (km < qw) if strict else (km <= qw)
+            lo, hi = np.where(ok, mid, lo), np.where(ok, hi, mid)
+        j = j.copy()
+        j.ravel()[wrong] = lo
     return j
 
 
@@ -454,6 +460,8 @@ class _Batch:
         self.tail = np.concatenate([np.cumsum(held[:, ::-1], axis=1)[:, ::-1], np.zeros((n, 1, 6))], axis=1)
         self.g_lo = np.maximum.accumulate(_poly(self.g, lo), axis=1)
         self.g_hi = _poly(self.g, hi)
+        # search keys for t(r1): g at the cells' starts, closed by a key above every offer
+        self.g_keys = np.concatenate([self.g_lo, np.full((n, 1), max(float(self.g_lo.max()), 2.0) + 1.0)], axis=1)
 
     def _cell_integrals(self, rows, j, s, F_s, G_s, quantities):
         """int over [s, e_j) of the quantities dF (0 where s >= e_j), for s in cell j: exact by
@@ -482,9 +490,10 @@ class _Batch:
         return np.where(f_lo >= 0, lo, np.where(f_hi < 0, hi, np.clip(np.nan_to_num(root, nan=0.0), lo, hi)))
 
     # ---- period 1 ---------------------------------------------------------------------
-    def t_of(self, r1, rows):
-        """sup{x : g(x) <= r1} (0 if g(0) > r1); g is nondecreasing."""
-        j = _locate(self.g_lo, r1, rows)
+    def t_of(self, r1, rows, with_cell=False):
+        """sup{x : g(x) <= r1} (0 if g(0) > r1); g is nondecreasing. With with_cell, also the
+        cell j with lo_j <= t <= hi_j."""
+        j = _locate(self.g_keys, r1, rows)
         g = _take(self.g, j, rows)
         lo, hi = _take(self.lo, j, rows), _take(self.hi, j, rows)
         rest = r1 - g[..., 0]
@@ -492,11 +501,13 @@ class _Batch:
         with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
             root = np.where(den > 0, 2.0 * rest / np.where(den > 0, den, 1.0), lo)
         t = np.where(_take(self.g_hi, j, rows) <= r1, hi, np.clip(root, lo, hi))
-        return np.where(_take(self.g_lo, j, rows) > r1, 0.0, t)
+        t = np.where(_take(self.g_lo, j, rows) > r1, 0.0, t)
+        return (t, j) if with_cell else t
 
-    def held_from(self, t, rows, quantities):
-        """int over H within (t, 1] of the given quantities (of 1, P2, PA, C, V2, x) dF: (..., len(quantities))."""
-        j = _locate(self.edges, t, rows)
+    def held_from(self, t, rows, quantities, cell=None):
+        """int over H within (t, 1] of the given quantities (of 1, P2, PA, C, V2, x) dF: (..., len(quantities)).
+        cell: a cell j with lo_j <= t <= hi_j, if known."""
+        j = _locate(self.edges, t, rows) if cell is None else cell
         k = self.F.piece(t, rows)
         part = self._cell_integrals(rows, j, t, self.F.cdf(t, rows, k), self.F.G(t, rows, k), quantities)
         return _take(self.tail, j + 1, rows)[..., quantities] + part
@@ -505,14 +516,14 @@ class _Batch:
                                              "contribution_mass")):
         """Payoffs and outcome measures of search-inducing first offers r1 (only those `wanted`)."""
         rows = np.broadcast_to(self._rows(r1, rows), np.shape(r1))
-        t = self.t_of(r1, rows)
+        t, j = self.t_of(r1, rows, with_cell=True)
         y = np.minimum(r1, t)
         ky = self.F.piece(y, rows)
         Fy = self.F.cdf(y, rows, ky)
         need = {"u_patron": (_Q_P2,), "u_protege": (_Q_X, _Q_ONE, _Q_V2), "p_alliance": (_Q_PA,),
                 "p_breakup": (_Q_PA,), "p_period2": (_Q_ONE,), "contribution_mass": (_Q_C,)}
         qs = sorted({q for w in wanted for q in need[w]})
-        J = dict(zip(qs, np.moveaxis(self.held_from(t, rows, qs), -1, 0)))
+        J = dict(zip(qs, np.moveaxis(self.held_from(t, rows, qs, j), -1, 0)))
         a, b = self.a[rows], self.b[rows]
         formulas = dict(
             u_patron=lambda: (b - r1) * Fy + self.delta[rows] * J.get(_Q_P2),
