@@ -455,13 +455,22 @@ class _Batch:
         # F and G at the ends of H in each cell, and int over H within each cell of (1, P2, PA, C, V2, x) dF
         self.F_lo, self.G_lo = F.cdf_and_G(lo, rows)
         self.F_e, self.G_e = F.cdf_and_G(self.h_end, rows)
-        held = self._cell_integrals(np.arange(n)[:, None], np.broadcast_to(np.arange(lo.shape[1]), lo.shape),
-                                    lo, self.F_lo, self.G_lo, slice(None))
+        held = self._held_table()
         self.tail = np.concatenate([np.cumsum(held[:, ::-1], axis=1)[:, ::-1], np.zeros((n, 1, 6))], axis=1)
         self.g_lo = np.maximum.accumulate(_poly(self.g, lo), axis=1)
         self.g_hi = _poly(self.g, hi)
         # search keys for t(r1): g at the cells' starts, closed by a key above every offer
         self.g_keys = np.concatenate([self.g_lo, np.full((n, 1), max(float(self.g_lo.max()), 2.0) + 1.0)], axis=1)
+
+    def _held_table(self):
+        """int over H within each cell of (1, P2, PA, C, V2, x) dF: (n, N, 6), as `_cell_integrals`."""
+        lo, e, poly = self.lo, self.h_end, self.poly
+        x_part = e * self.F_e - lo * self.F_lo - (e - lo) - self.G_e + self.G_lo
+        held = poly[..., 0] * (self.F_e - self.F_lo)[..., None] + poly[..., 1] * x_part[..., None]
+        m = self.follows & (e > lo)
+        pm = poly[m]
+        held[m] = self.cell_density[m][:, None] * (_prim(pm, e[m][:, None]) - _prim(pm, lo[m][:, None]))
+        return held
 
     def _cell_integrals(self, rows, j, s, F_s, G_s, quantities):
         """int over [s, e_j) of the quantities dF (0 where s >= e_j), for s in cell j: exact by
