@@ -42,7 +42,7 @@ PIECEWISE_FIELDS = ("phi", "c", "delta", "patron_benefit", "r1", "first_move", "
                     "p_alliance", "p_breakup", "p_none", "p_period2", "expected_contribution",
                     "contribution_excess", "r_star", "r_tilde", "regime", "margin")
 _Q_ONE, _Q_P2, _Q_PA, _Q_C, _Q_V2, _Q_X = range(6)
-_CHUNK_ELEMENTS = 4_000_000  # points x cells solved at once (bounds the memory of a call)
+_CHUNK_ELEMENTS = 500_000  # points x cells solved at once: bounds memory, keeps the arrays in cache
 
 
 # ---------------------------------------------------------------- row-wise array helpers
