@@ -187,6 +187,29 @@ def test_mixtures_against_brute_force(v, w, phi, c, delta, b):
     assert np.max(np.abs(r2 - r2_bf)[far]) < 2e-3
 
 
+@pytest.mark.parametrize("knots,values,phi,c,delta,b", [
+    # density rising and falling: L is not concave, the patron's period-2 offer jumps across gaps
+    ([0, 0.0239, 0.0654, 0.0656, 0.1662, 0.3494, 0.6457, 0.7552, 0.9469, 0.9645, 1],
+     [0, 0.0091, 0.0803, 0.1544, 0.2075, 0.2401, 0.3217, 0.7078, 0.7489, 0.9999, 1], 1.245, 0.01596, 0.95, 1.044),
+    ([0, 0.137, 0.2049, 0.4105, 0.5038, 0.5195, 0.9355, 1],
+     [0, 0, 0.0935, 0.3469, 0.7581, 0.7582, 0.8041, 1], 1.466, 0.01898, 0.19, 1.069),   # no offers below 0.137
+    ([0, 0.1024, 0.1517, 0.3572, 0.427, 0.446, 0.4652, 0.8924, 0.9558, 1],
+     [0, 0.0029, 0.003, 0.1186, 0.3768, 0.4712, 0.6884, 0.8801, 0.9585, 1], 1.172, 0.02205, 0.678, 0.686),
+])
+def test_general_piecewise_against_brute_force(knots, values, phi, c, delta, b):
+    F = pw.PiecewiseLinearCDF(knots, values)
+    eq = pw.solve_many(F, phi, c, delta, b).iloc[0]
+    bf = brute_force(phi, c, delta, ppf=pw.ScipyLikeCDF(F).ppf, benefits=(b, 1.0, 1.0), **GRID)
+    eps = bf["error_bound"]
+    assert bf["margin_period2"] > 2 * eps and bf["margin"] > 2 * eps, "pick a point away from ties"
+    assert abs(eq.u_patron - bf["u_patron"]) <= eps
+    assert eq.first_move == bf["first_move"]
+    for field, tol in (("u_protege", eps), ("r1", BF_TOL_R), ("p_alliance", BF_TOL_P),
+                       ("p_breakup", BF_TOL_P), ("expected_contribution", BF_TOL_P)):
+        lo, hi = bf["window"][field]
+        assert lo - tol <= eq[field] <= hi + tol, (field, eq[field], bf["window"][field])
+
+
 # ---------------------------------------------------------------- representation and batching
 def test_redundant_knots_and_batching_change_nothing():
     rng = np.random.default_rng(11)
@@ -276,3 +299,33 @@ def test_bad_input(call, match):
     with pytest.raises(ValueError, match=match) as e:
         call()
     assert "\n" not in str(e.value)
+
+
+def main(n=100, seed=0):
+    """Worst deviations from GeneralSolver over n random mixture points (b in [0.6, 1.3]), split
+    by whether the offers sit on a knot of F: ``python tests/test_piecewise.py [N] [SEED]``."""
+    worst = {True: {}, False: {}}
+    moves = 0
+    for F, phi, c, delta, b in _mixture_points(n, seed, (0.6, 1.3)):
+        got, eqs = pw.solve_many(F, phi, c, delta, b, strategies=True)
+        got = got.iloc[0]
+        gs = GeneralSolver(pw.ScipyLikeCDF(F), patron_benefit=b).solve(phi, c, delta)
+        if abs(gs.margin) < 1e-6:
+            continue
+        moves += got.first_move != gs.first_move
+        r2_0 = float(eqs.patron_offer_period2(np.array([0.0]), np.array([0]))[0])
+        kink = bool(min(np.min(np.abs(F.knots[0] - got.r1)), np.min(np.abs(F.knots[0] - r2_0))) < 1e-9)
+        for name in FIELDS:
+            d = abs(got[name] - getattr(gs, name))
+            if np.isfinite(d) and d >= worst[kink].get(name, (-1.0, None))[0]:
+                worst[kink][name] = (d, (phi, c, delta, b))
+    print(f"{n} points, first moves differing: {moves}")
+    for kink, table in worst.items():
+        print("offers on a knot of F:" if kink else "offers off the knots:")
+        for name, (d, p) in table.items():
+            print(f"  {name:24s} {d:.2e}  at phi, c, delta, b = {p}")
+
+
+if __name__ == "__main__":
+    import sys
+    main(*(int(a) for a in sys.argv[1:]))
