@@ -210,6 +210,53 @@ def test_general_piecewise_against_brute_force(knots, values, phi, c, delta, b):
         assert lo - tol <= eq[field] <= hi + tol, (field, eq[field], bf["window"][field])
 
 
+# ---------------------------------------------------------------- the agents play it
+class _OnePoint:
+    """The strategy functions of one solved point with `agents.game.play_round`'s signatures."""
+
+    def __init__(self, eqs, point):
+        self.eqs, self.point = eqs, point
+
+    def _pt(self, x):
+        return np.full(np.shape(x), self.point, dtype=np.intp)
+
+    def outside_offer(self, u):
+        return self.eqs.outside_offer(u, self._pt(u))
+
+    def protege_reservation_period1(self, x1, phi, c, delta):
+        return self.eqs.protege_reservation_period1(x1, self._pt(x1))
+
+    def patron_offer_period2(self, x1, phi, c, delta):
+        return self.eqs.patron_offer_period2(x1, self._pt(x1))
+
+    def protege_searches_period2(self, s_bar, c):
+        return self.eqs.protege_searches_period2(s_bar, self._pt(s_bar))
+
+
+@pytest.mark.parametrize("v,w,phi,c,delta", [
+    ([0.3, 0.55, 0.8, 1.0], [1, 2, 1, 1], 1.1, 0.004, 0.95),     # search, lottery in period 2
+    ([0.2, 0.45, 0.7, 0.9], [3, 1, 1, 2], 1.15, 0.002, 0.6),
+])
+def test_agents_frequencies_match(v, w, phi, c, delta):
+    """play_round with the point's strategy functions: 4 standard errors on each frequency/mean."""
+    from agents.game import ALLIANCE, BREAKUP, move_codes, play_round
+
+    F = pw.mixture_of_uniforms(v, w)
+    df, eqs = pw.solve_many(F, phi, c, delta, strategies=True)
+    eq = df.iloc[0]
+    assert eq.first_move == "search" and 0.05 < eq.p_breakup < 0.95
+    n = 200_000
+    u = np.random.default_rng(12).random((2, n))
+    res = play_round(np.full(n, eq.r1), move_codes(np.full(n, eq.first_move)), phi, np.full(n, c), delta,
+                     u[0], u[1], solver=_OnePoint(eqs, 0))
+    for freq, p in ((res.outcome == BREAKUP, eq.p_breakup), (res.outcome == ALLIANCE, eq.p_alliance),
+                    (res.period == 2, eq.p_period2)):
+        se = np.sqrt(p * (1 - p) / n)
+        assert abs(freq.mean() - p) <= 4 * se + 1e-12
+    for sample, mean in ((res.protege_payoff, eq.u_protege), (res.patron_payoff, eq.u_patron)):
+        assert abs(sample.mean() - mean) <= 4 * sample.std() / np.sqrt(n)
+
+
 # ---------------------------------------------------------------- representation and batching
 def test_redundant_knots_and_batching_change_nothing():
     rng = np.random.default_rng(11)
