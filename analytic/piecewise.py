@@ -426,27 +426,27 @@ class _Batch:
         fp = _take(F.f_poly, kf, rows)
         f0, f1 = fp[..., 0], fp[..., 1]
         self.cell_f0 = f0
-        a, b, c = col(self.a) * np.ones_like(mid), col(self.b) * np.ones_like(mid), col(self.c) * np.ones_like(mid)
+        a, b, c = col(self.a), col(self.b), col(self.c)
+        lot = follows & q["lottery"]
+        sure = follows & ~q["lottery"] & ~q["gives_up"]
+        searched = lot | (follows & q["gives_up"] & (q["m"] < col(self.rs)))   # V2 = -c + x + G(x) - a
+        plain = follows & ~searched            # V2 = x1 - a (sure r2 = x1, or he takes m = x1 alone)
+        gp = _take(F.g_poly, kf, rows)
+        # coefficients (constant, x, x^2) of each quantity; where she gives up P2 = PA = C = 0 (as at mid)
+        coef = {
+            _Q_V2: (np.where(searched, gp[..., 0] - c - a, np.where(plain, -a, q["V2"])),
+                    np.where(searched, gp[..., 1] + 1.0, np.where(plain, 1.0, 0.0)), np.where(searched, gp[..., 2], 0.0)),
+            _Q_P2: (np.where(sure, b, np.where(lot, b * f0, q["P2"])), np.where(sure, -1.0, np.where(lot, b * f1 - f0, 0.0)),
+                    np.where(lot, -f1, 0.0)),
+            _Q_PA: (np.where(sure, 1.0, np.where(lot, f0, q["PA"])), np.where(lot, f1, 0.0), 0.0),
+            _Q_C: (np.where(follows, 0.0, q["C"]), np.where(sure, 1.0, np.where(lot, f0, 0.0)), np.where(lot, f1, 0.0)),
+        }
         poly = np.zeros(mid.shape + (6, 3))
         poly[..., _Q_ONE, 0] = 1.0
         poly[..., _Q_X, 1] = 1.0
-        for name, key in ((_Q_V2, "V2"), (_Q_P2, "P2"), (_Q_PA, "PA"), (_Q_C, "C")):
-            poly[..., name, 0] = np.where(follows, 0.0, q[key])
-        lot = follows & q["lottery"]
-        sure = follows & ~q["lottery"] & ~q["gives_up"]
-        searched = (lot | (follows & q["gives_up"] & (q["m"] < col(self.rs))))
-        plain = follows & ~lot & ~searched            # V2 = x1 - a (sure r2 = x1, or he takes m = x1 alone)
-        gp = _take(F.g_poly, kf, rows)
-        poly[searched, _Q_V2] = gp[searched] + np.stack([-(c + a)[searched], np.ones(searched.sum()),
-                                                           np.zeros(searched.sum())], axis=-1)
-        poly[plain, _Q_V2, 0], poly[plain, _Q_V2, 1] = -a[plain], 1.0
-        poly[sure, _Q_P2, 0], poly[sure, _Q_P2, 1] = b[sure], -1.0
-        poly[sure, _Q_PA, 0] = 1.0
-        poly[sure, _Q_C, 1] = 1.0
-        bl, f0l, f1l = b[lot], f0[lot], f1[lot]
-        poly[lot, _Q_P2] = np.stack([bl * f0l, bl * f1l - f0l, -f1l], axis=-1)
-        poly[lot, _Q_PA, 0], poly[lot, _Q_PA, 1] = f0l, f1l
-        poly[lot, _Q_C, 1], poly[lot, _Q_C, 2] = f0l, f1l
+        for name, cs in coef.items():
+            for power, v in enumerate(cs):
+                poly[..., name, power] = v
         self.poly = poly                                                     # (n, N, 6, 3)
         self.r2_mid, self.follows, self.gives_up_cell = q["r2"], follows, q["gives_up"]
         self.g = col(self.delta)[..., None] * poly[..., _Q_V2, :]

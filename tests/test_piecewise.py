@@ -94,8 +94,8 @@ def test_uniform_strategies_equal_analytic():
 
 
 # ---------------------------------------------------------------- mixtures: GeneralSolver
-TOL_GS_P = 2e-6   # payoffs/probabilities: GeneralSolver's integrals of a kinked F (see module doc)
-TOL_GS_KINK_P = 1e-4
+TOL_GS_P = 5e-7   # payoffs/probabilities: GeneralSolver's integrals of a kinked F (see module doc)
+TOL_GS_KINK_P = 3e-4  # measured up to 1.0e-4 over 100 points (python tests/test_piecewise.py 100 3)
 
 
 def _random_mixture(rng):
