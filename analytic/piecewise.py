@@ -463,30 +463,28 @@ class _Batch:
         self.g_keys = np.concatenate([self.g_lo, np.full((n, 1), max(float(self.g_lo.max()), 2.0) + 1.0)], axis=1)
 
     def _held_table(self):
-        """int over H within each cell of (1, P2, PA, C, V2, x) dF: (n, N, 6), as `_cell_integrals`."""
-        lo, e, poly = self.lo, self.h_end, self.poly
-        x_part = e * self.F_e - lo * self.F_lo - (e - lo) - self.G_e + self.G_lo
-        held = poly[..., 0] * (self.F_e - self.F_lo)[..., None] + poly[..., 1] * x_part[..., None]
-        m = self.follows & (e > lo)
-        pm = poly[m]
-        held[m] = self.cell_density[m][:, None] * (_prim(pm, e[m][:, None]) - _prim(pm, lo[m][:, None]))
-        return held
+        """int over H within each cell of (1, P2, PA, C, V2, x) dF: (n, N, 6)."""
+        return self._integrals(self.poly, self.follows, self.cell_density, self.lo, self.F_lo, self.G_lo,
+                               self.h_end, self.F_e, self.G_e, range(6))
 
-    def _cell_integrals(self, rows, j, s, F_s, G_s, quantities):
-        """int over [s, e_j) of the quantities dF (0 where s >= e_j), for s in cell j: exact by
-        the cubic primitive where they move with x1 (one piece of F), by F and G at the ends
-        where they are constant (int x dF = [xF] - int F, int F = length + G(e) - G(s))."""
-        p = _take(self.poly, j, rows)[..., quantities, :]
-        e = _take(self.h_end, j, rows)
+    @staticmethod
+    def _integrals(poly, moving, f, s, F_s, G_s, e, F_e, G_e, quantities):
+        """int over [s, max(e, s)) of the quantities dF, on cells with coefficients poly (..., 6, 3):
+        by the cubic primitive where they move with x1 (one piece of F, density f), by F and G
+        at the ends where they are constant (int x dF = [xF] - int F, int F = length + G(e) - G(s))."""
         u = np.maximum(e, s)
-        F_u = np.where(u > s, _take(self.F_e, j, rows), F_s)
-        G_u = np.where(u > s, _take(self.G_e, j, rows), G_s)
-        moving = _take(self.follows, j, rows)[..., None]
-        poly_part = _take(self.cell_density, j, rows)[..., None] * (_prim(p, u[..., None]) - _prim(p, s[..., None]))
-        mass = (F_u - F_s)[..., None]
-        x_part = u * F_u - s * F_s - (u - s) - G_u + G_s
-        const_part = p[..., 0] * mass + p[..., 1] * x_part[..., None]  # p[..., 1] is 1 only for x itself
-        return np.where(moving, poly_part, const_part)
+        F_u, G_u = np.where(u > s, F_e, F_s), np.where(u > s, G_e, G_s)
+        mass = F_u - F_s
+        out = []
+        for q in quantities:
+            if q == _Q_ONE:
+                out.append(mass)
+            elif q == _Q_X:
+                out.append(u * F_u - s * F_s - (u - s) - G_u + G_s)
+            else:
+                p = poly[..., q, :]
+                out.append(np.where(moving, f * (_prim(p, u) - _prim(p, s)), p[..., 0] * mass))
+        return np.stack(out, axis=-1)
 
     def _hold_out_end(self):
         """End e of H on each cell: x1 - g(x1) is nondecreasing there, so H is [lo, e)."""
@@ -518,7 +516,10 @@ class _Batch:
         cell: a cell j with lo_j <= t <= hi_j, if known."""
         j = _locate(self.edges, t, rows) if cell is None else cell
         k = self.F.piece(t, rows)
-        part = self._cell_integrals(rows, j, t, self.F.cdf(t, rows, k), self.F.G(t, rows, k), quantities)
+        part = self._integrals(_take(self.poly, j, rows), _take(self.follows, j, rows),
+                               _take(self.cell_density, j, rows), t, self.F.cdf(t, rows, k), self.F.G(t, rows, k),
+                               _take(self.h_end, j, rows), _take(self.F_e, j, rows), _take(self.G_e, j, rows),
+                               quantities)
         return _take(self.tail, j + 1, rows)[..., quantities] + part
 
     def outcome(self, r1, rows=None, wanted=("u_patron", "u_protege", "p_alliance", "p_breakup", "p_period2",
