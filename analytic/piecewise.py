@@ -287,14 +287,32 @@ class _Batch:
     """n points (F row, phi, c, delta, b): period 2, the cells of x1, the integrals, W(r1).
     Parameters are arrays (n,); queries are arrays with the rows they belong to."""
 
-    def __init__(self, F: PiecewiseLinearCDF, phi, c, delta, b):
+    _PERIOD2_SETUP = ("phi", "c", "delta", "b", "a", "rs", "rt", "peak", "peak_val", "record", "next_record",
+                      "jumps", "gap_start", "gap_end", "local_max")
+
+    def __init__(self, F: PiecewiseLinearCDF, phi, c, delta, b, cells: bool = True):
         self.F, self.n = F, len(F)
         self.phi, self.c, self.delta, self.b = (np.asarray(v, dtype=float) for v in (phi, c, delta, b))
         self.a = self.phi - 1.0
         self.rs = self._r_star()
         self._setup_lottery()
         self.rt = self._r_tilde()
-        self._build_cells()
+        if cells:
+            self._build_cells()
+
+    def subset(self, idx) -> "_Batch":
+        """The points idx of a batch made with cells=False, with their cells built."""
+        out = object.__new__(_Batch)
+        out.F, out.n = self.F.take(idx), len(idx)
+        for name in self._PERIOD2_SETUP:
+            setattr(out, name, getattr(self, name)[idx])
+        out._build_cells()
+        return out
+
+    def cell_counts(self):
+        """Edges each point's cells need (before padding to a common number)."""
+        moving, _ = self._moving_knots()
+        return moving.sum(axis=1) + 2 * self.jumps.sum(axis=1) + 7
 
     def _rows(self, q, rows=None):
         return _rows_of(self.n, q, rows)
@@ -404,6 +422,20 @@ class _Batch:
                     P2=np.where(gives_up, 0.0, (b - r2) * PA), PA=PA, C=np.where(gives_up, 0.0, r2 * PA))
 
     # ---- the cells of x1 --------------------------------------------------------------
+    def _moving_knots(self):
+        """Knots where period-2 quantities move with x1 (the lottery with r2 = x1 below r~, his own
+        search between b and r* when she gives up), outside the gaps where r2 is a fixed peak;
+        and the largest number of gaps of a point."""
+        col = lambda v: v[:, None]
+        x = self.F.knots
+        with np.errstate(invalid="ignore"):
+            moving = ((x > col(self.a)) & (x < col(self.rt))) | ((x > col(self.b)) & (x < col(self.rs)))
+        n_jumps = int(self.jumps.sum(axis=1).max())
+        slots = np.argsort(~self.jumps, axis=1, kind="stable")[:, :n_jumps]
+        for gs, ge in zip(np.take_along_axis(self.gap_start, slots, 1).T, np.take_along_axis(self.gap_end, slots, 1).T):
+            moving &= ~((x > col(gs)) & (x < col(ge)))
+        return moving, n_jumps
+
     def _build_cells(self):
         """Cells of x1 on which period-2 play is of one kind and each quantity a polynomial.
 
@@ -414,13 +446,7 @@ class _Batch:
         F, n = self.F, self.n
         col = lambda v: v[:, None]
         x = F.knots
-        with np.errstate(invalid="ignore"):
-            moving = ((x > col(self.a)) & (x < col(self.rt))) | ((x > col(self.b)) & (x < col(self.rs)))
-        # r2 is a fixed peak of L inside the gaps: no knot needed there
-        n_jumps = int(self.jumps.sum(axis=1).max())
-        slots = np.argsort(~self.jumps, axis=1, kind="stable")[:, :n_jumps]
-        for gs, ge in zip(np.take_along_axis(self.gap_start, slots, 1).T, np.take_along_axis(self.gap_end, slots, 1).T):
-            moving &= ~((x > col(gs)) & (x < col(ge)))
+        moving, n_jumps = self._moving_knots()
         extra = np.concatenate([np.zeros((n, 1)), col(self.a), col(self.rs), col(np.nan_to_num(self.rt, nan=1.0)),
                                 col(self.b), self.gap_start, self.gap_end], axis=1)
         edges = np.sort(np.concatenate([np.where(moving, x, 1.0), np.clip(extra, 0.0, 1.0)], axis=1), axis=1)
@@ -686,9 +712,20 @@ def _points(F, phi, c, delta, patron_benefit):
     return rows, phi, c, delta, b
 
 
-def _chunks(n, n_cells):
-    step = max(1, _CHUNK_ELEMENTS // max(n_cells, 1))
-    return [slice(i, min(i + step, n)) for i in range(0, n, step)]
+def _chunks(counts):
+    """Groups of points with similar numbers of cells (so that little padding is solved), each
+    of at most _CHUNK_ELEMENTS points x cells."""
+    order = np.argsort(counts, kind="stable")
+    sizes = counts[order]
+    groups, start = [], 0
+    while start < len(order):
+        end = min(len(order), start + max(1, _CHUNK_ELEMENTS // int(sizes[start])))
+        end = min(end, int(np.searchsorted(sizes, 1.25 * sizes[start] + 8, side="right")))  # little padding
+        while end - start > 1 and (end - start) * int(sizes[end - 1]) > _CHUNK_ELEMENTS:
+            end = start + (end - start) // 2
+        groups.append(order[start:end])
+        start = end
+    return groups
 
 
 def solve_many(F: PiecewiseLinearCDF, phi, c, delta, patron_benefit=1.0, strategies: bool = False):
@@ -704,16 +741,18 @@ def solve_many(F: PiecewiseLinearCDF, phi, c, delta, patron_benefit=1.0, strateg
     n = phi.size
     out = {k: np.empty(n, dtype=object if k in ("first_move", "regime") else float) for k in PIECEWISE_FIELDS}
     out.update(phi=phi, c=c, delta=delta, patron_benefit=b)
-    tables = []
-    for sl in _chunks(n, F.n_pieces + 12):
-        batch = _Batch(F.take(rows[sl]), phi[sl], c[sl], delta[sl], b[sl])
-        for k, v in batch.equilibrium().items():
-            out[k][sl] = v
-        if strategies:
-            tables.append(batch)
+    batches = []
+    if n:
+        setup = _Batch(F.take(rows), phi, c, delta, b, cells=False)
+        for idx in _chunks(setup.cell_counts()):
+            batch = setup.subset(idx)
+            for k, v in batch.equilibrium().items():
+                out[k][idx] = v
+            if strategies:
+                batches.append((idx, batch))
     df = pd.DataFrame({k: out[k] for k in PIECEWISE_FIELDS})
     if strategies:
-        return df, PiecewiseEquilibria(tables, F.take(rows))
+        return df, PiecewiseEquilibria(batches, F.take(rows))
     return df
 
 
@@ -722,25 +761,29 @@ class PiecewiseEquilibria:
     `solve_many`'s table): what the agents play, alliance by alliance."""
 
     def __init__(self, batches, F: PiecewiseLinearCDF):
-        width = max(bt.edges.shape[1] for bt in batches)   # edges per point; one cell fewer
+        """batches: (point indices, solved _Batch) pairs covering the points once."""
+        width = max(bt.edges.shape[1] for _, bt in batches)   # edges per point; one cell fewer
+        where = np.concatenate([idx for idx, _ in batches])
+        order = np.empty_like(where)
+        order[where] = np.arange(where.size)
 
         def stack(arrays, cells=True):  # pad each batch's rows with copies of their last column
             w = width - 1 if cells else width
             return np.concatenate([np.pad(a, [(0, 0), (0, w - a.shape[1])] + [(0, 0)] * (a.ndim - 2), mode="edge")
-                                   for a in arrays])
+                                   for a in arrays])[order]
 
         self.F = F
-        self.edges = stack([bt.edges for bt in batches], cells=False)                  # (n, N+1)
-        self.g = stack([bt.g for bt in batches])                                       # (n, N, 3)
+        bts = [bt for _, bt in batches]
+        self.edges = stack([bt.edges for bt in bts], cells=False)                  # (n, N+1)
+        self.g = stack([bt.g for bt in bts])                                       # (n, N, 3)
         # the period-2 offer on each cell: u + v x1 (nan where the patron gives up)
-        self.r2_u = stack([np.where(bt.follows, 0.0, bt.r2_mid) for bt in batches])
-        self.r2_v = stack([bt.follows.astype(float) for bt in batches])
-        self.gives_up = stack([bt.gives_up_cell for bt in batches])
-        self.r_star = np.concatenate([bt.rs for bt in batches])
-        self._batches = batches
-        sizes = [bt.n for bt in batches]
-        self._batch_of = np.repeat(np.arange(len(batches)), sizes)
-        self._local = np.concatenate([np.arange(s) for s in sizes])
+        self.r2_u = stack([np.where(bt.follows, 0.0, bt.r2_mid) for bt in bts])
+        self.r2_v = stack([bt.follows.astype(float) for bt in bts])
+        self.gives_up = stack([bt.gives_up_cell for bt in bts])
+        self.r_star = np.concatenate([bt.rs for bt in bts])[order]
+        self._batches = bts
+        self._batch_of = np.concatenate([np.full(len(idx), i) for i, (idx, _) in enumerate(batches)])[order]
+        self._local = np.concatenate([np.arange(len(idx)) for idx, _ in batches])[order]
 
     def _cell(self, x1, point):
         x1, point = np.broadcast_arrays(np.asarray(x1, dtype=float), np.asarray(point, dtype=np.intp))
