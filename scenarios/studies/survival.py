@@ -24,6 +24,8 @@ calls the same function on simulated spells and compares the tables.
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
@@ -34,6 +36,9 @@ EVENT_ENDINGS = tuple(e for e in ENDINGS if e not in CENSORING)
 #: the endpoints of the survival curves: which endings end a spell
 ENDPOINTS = {"any": EVENT_ENDINGS, "violated": ("violated",)}
 TABLES = ("km", "medians", "hazard", "competing")
+#: the file of each table written by ``summarize``, and of each source's spells
+TABLE_FILES = {name: f"{name}.parquet" for name in TABLES}
+SPELL_FILES = {"ATOP": "spells.parquet", "model": "run_spells.parquet"}
 #: the seed of lifelines' jitter of tied times in the Aalen-Johansen estimator (reproducible tables)
 JITTER_SEED = 0
 
@@ -141,6 +146,50 @@ def cumulative_incidence(duration: np.ndarray, ending: np.ndarray) -> pd.DataFra
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
 
 
+def summarize(data_dir: str | Path, out: str | Path, run_dir: str | Path | None = None, width: float = 5.0,
+              plots: bool = True) -> tuple[dict[str, pd.DataFrame], list[Path]]:
+    """Read the ATOP folder ``data_dir`` (and the spells of the run in ``run_dir``, if given),
+    write ``SPELL_FILES`` and the tables ``TABLES`` (both sources in one file each, ``TABLE_FILES``)
+    and the plots to ``out``: (the tables, the files written). Everything is read and computed
+    before anything is written; bad input raises ValueError with one line."""
+    from scenarios.data.atop import read_atop
+    from scenarios.data.runs import read_run_spells
+
+    if not width > 0:
+        raise ValueError(f"--width: the life table's interval must be > 0 years, got {width!r}")
+    spells = {"ATOP": read_atop(data_dir)}
+    if run_dir is not None:
+        spells["model"] = read_run_spells(run_dir)[0]
+    per_source = [survival_summaries(s, source, width=width) for source, s in spells.items()]
+    tables = {name: pd.concat([t[name] for t in per_source], ignore_index=True) for name in TABLES}
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    files = []
+    for source, s in spells.items():
+        files.append(out / SPELL_FILES[source])
+        _write_table(s, files[-1])
+    for name, table in tables.items():
+        files.append(out / TABLE_FILES[name])
+        _write_table(table, files[-1])
+    if plots:
+        from scenarios.output.survival_plots import survival_plots
+
+        files += survival_plots(tables, out)
+    return tables, files
+
+
+def _write_table(table: pd.DataFrame, path: Path) -> None:
+    import pyarrow as pa
+
+    from scenarios.output.files import write_parquet
+
+    frame = table.copy()
+    for col in frame.columns:
+        if pd.api.types.is_datetime64_any_dtype(frame[col]):
+            frame[col] = frame[col].to_numpy().astype("datetime64[D]")
+    write_parquet(pa.Table.from_pandas(frame, preserve_index=False), path)
+
+
 def _groups(spells: pd.DataFrame, by: tuple[str, ...]):
     yield "all", "all", spells
     for col in by:
@@ -149,5 +198,5 @@ def _groups(spells: pd.DataFrame, by: tuple[str, ...]):
             yield col, str(value), spells[values == value]
 
 
-__all__ = ["survival_summaries", "kaplan_meier", "life_table", "cumulative_incidence", "ENDPOINTS",
+__all__ = ["survival_summaries", "summarize", "TABLE_FILES", "SPELL_FILES", "kaplan_meier", "life_table", "cumulative_incidence", "ENDPOINTS",
            "EVENT_ENDINGS", "TABLES"]
