@@ -142,8 +142,10 @@ def cumulative_incidence(duration: np.ndarray, ending: np.ndarray) -> pd.DataFra
             "lo": np.fmin(band[:, 0], band[:, 1]),  # lifelines labels the two bounds the other way round
             "hi": np.fmax(band[:, 0], band[:, 1]),
         }))
-    columns = ["ending", "time", "cif", "lo", "hi"]
-    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
+    if not parts:  # no spell ended: an empty table of the same columns and types
+        return pd.DataFrame({"ending": pd.Series(dtype=str), **{c: pd.Series(dtype=float)
+                                                                for c in ("time", "cif", "lo", "hi")}})
+    return pd.concat(parts, ignore_index=True)
 
 
 def summarize(data_dir: str | Path, out: str | Path, run_dir: str | Path | None = None, width: float = 5.0,
