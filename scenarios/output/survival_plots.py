@@ -75,7 +75,7 @@ def plot_competing(competing: pd.DataFrame, path: Path) -> Path:
         ax.fill_between(curve["time"], np.nan_to_num(curve["lo"]), np.nan_to_num(curve["hi"]), step="post",
                         color=colours[ending], alpha=0.15, linewidth=0)
     ax.set_xlabel("years since formation")
-    ax.set_ylabel("cumulative incidence (Aalen-Johansen, 95% band)")
+    ax.set_ylabel("cumulative incidence (95% band)")
     ax.set_ylim(0, 1.02)
     ax.legend(fontsize="small")
     fig.tight_layout()
