@@ -23,7 +23,7 @@ SCENARIO_DIR = Path(__file__).resolve().parent
 
 # key -> (type name, check, allowed text) for the simple keys of each table
 _TOP_KEYS = ("name", "description", "seed", "rounds", "population", "search_cost", "game", "investment", "output",
-             "outsiders", "bargaining")
+             "outsiders", "bargaining", "calibration")
 _POPULATION_KEYS = ("proteges", "patrons", "ad_hoc_partners")
 _COST_KINDS = {
     "constant": ("value",),
@@ -47,6 +47,10 @@ _OUTSIDER_MODELS = {"uniform": (), "distribution": ("dist", "params"),
 _BARGAINING_KEYS = ("ally", "ad_hoc")
 _PROTOCOLS = {"nash": ("weight", "pie"),
               "alternating": ("discount_protege", "discount_partner", "first", "pie")}
+# [calibration]: how the model meets data (ATOP); years_per_round puts a run's rounds on the calendar
+_CALIBRATION_KEYS = ("years_per_round",)
+#: years per round when a scenario's [calibration] table does not say
+DEFAULT_YEARS_PER_ROUND = 1.0
 
 
 @dataclass(frozen=True)
@@ -69,6 +73,7 @@ class Scenario:
     record_events: bool = True
     outsiders: dict = field(default_factory=lambda: {"model": "uniform"})
     bargaining: dict = field(default_factory=dict)
+    years_per_round: float = DEFAULT_YEARS_PER_ROUND
 
     def benefits(self):
         """What the good is worth to each side after the bargaining (`analytic.bargaining.Benefits`)."""
@@ -354,6 +359,11 @@ def parse_scenario(data: dict, path: str, default_name: str = "scenario") -> Sce
     outsiders = _outsiders(path, data.get("outsiders", {}))
     bargaining = _bargaining(path, data.get("bargaining", {}), phi, outsiders)
 
+    calibration = _table(path, "calibration", data.get("calibration", {}))
+    _known(path, "calibration.", calibration, _CALIBRATION_KEYS)
+    years_per_round = _number(path, "calibration.years_per_round",
+                              calibration.get("years_per_round", DEFAULT_YEARS_PER_ROUND), 0.0, lo_open=True)
+
     out = _table(path, "output", data.get("output", {}))
     _known(path, "output.", out, _OUTPUT_KEYS)
     events = out.get("events", True)
@@ -377,6 +387,7 @@ def parse_scenario(data: dict, path: str, default_name: str = "scenario") -> Sce
         record_events=events,
         outsiders=outsiders,
         bargaining=bargaining,
+        years_per_round=years_per_round,
     )
 
 
@@ -444,6 +455,7 @@ def scenario_keys() -> dict[str, tuple[str, ...]]:
         "output": _OUTPUT_KEYS,
         "outsiders": ("model",) + union(_OUTSIDER_MODELS.values()),
         "bargaining": _BARGAINING_KEYS,
+        "calibration": _CALIBRATION_KEYS,
     }
     for who in _BARGAINING_KEYS:
         keys[f"bargaining.{who}"] = ("protocol",) + union(_PROTOCOLS.values())
@@ -451,4 +463,4 @@ def scenario_keys() -> dict[str, tuple[str, ...]]:
 
 
 __all__ = ["Scenario", "load_scenario", "parse_scenario", "resolve", "bundled_scenarios", "find_toml", "read_toml",
-           "scenario_keys", "SCENARIO_DIR"]
+           "scenario_keys", "SCENARIO_DIR", "DEFAULT_YEARS_PER_ROUND"]

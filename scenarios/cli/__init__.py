@@ -48,6 +48,7 @@ COMMAND_MODULES: list[str] = [
     "scenarios.cli.sweep",  # sweep
     "scenarios.cli.dashboard",  # dashboard
     "scenarios.cli.extension",  # extension offers | outsiders | pie (the paper's extensions)
+    "scenarios.cli.atop",  # atop summarize | synthesize (the ATOP alliance data)
 ]
 
 
