@@ -8,7 +8,7 @@ Every game variant's solver implements `GameSolver` (`analytic.protocol`) and re
 `Equilibrium` (`analytic.result`); `PAPER_GAME` is the paper's game as such an object, and
 `make_solver` builds the solver a scenario's [outsiders] and [bargaining] tables describe.
 """
-from analytic import paper
+from analytic import paper, piecewise
 from analytic.factory import make_solver
 from analytic.params import validate
 from analytic.protocol import GameSolver
@@ -22,7 +22,7 @@ from analytic.strategies import (
 )
 
 __all__ = [
-    "EQUILIBRIUM_FIELDS", "Equilibrium", "GameSolver", "PAPER_GAME", "PaperGame", "make_solver", "paper",
+    "EQUILIBRIUM_FIELDS", "Equilibrium", "GameSolver", "PAPER_GAME", "PaperGame", "make_solver", "paper", "piecewise",
     "patron_offer_period2", "protege_first_move", "protege_reservation_period1", "protege_searches_period2",
     "solve", "solve_many", "validate", "Welfare", "optimal_search_cost", "phi_star",
 ]
