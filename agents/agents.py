@@ -111,6 +111,25 @@ class Power(Agent):
         """How many protégés broke up with it."""
         return int(self.model.power_lost[self.index])
 
+    @property
+    def strength(self) -> float:
+        """b_j: its valuation of a protégé at no load (1 without a system: the paper's)."""
+        system = self.model.system
+        return 1.0 if system is None else float(system.strength[self.index])
+
+    @property
+    def load(self) -> int:
+        """n_j: the protégés it leads now."""
+        return int(np.count_nonzero(self.model.patron_of == self.index))
+
+    @property
+    def valuation(self) -> float:
+        """v_j = b_j / (1 + load_discount n_j): its valuation of one more protégé (1 without a system)."""
+        system = self.model.system
+        if system is None:
+            return 1.0
+        return float(system.valuations(system.loads(self.model.patron_of))[self.index])
+
 
 class Patron(Power):
     """A power that leads alliances from the start of the run."""
