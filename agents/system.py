@@ -113,7 +113,7 @@ class SystemSpec:
 
     def describe(self) -> str:
         """One line for summaries."""
-        return (f"system: strength {self.strength.describe().replace('c ', 'b ', 1).replace('c = ', 'b = ')},"
+        return (f"system: strength {'b' + self.strength.describe()[1:]},"
                 f" load discount {self.load_discount:g}, {self.offers} offers, {self.beliefs} beliefs,"
                 f" patron benefit {self.patron_benefit}, pool {self.pool}")
 
