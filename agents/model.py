@@ -272,6 +272,7 @@ class AllianceModel(Model):
         if self.system is not None:
             policy = self.system.round_policy(self.patron_of, phi, self.c, self.delta)
             system_metrics = self.system.round_metrics(self.patron_of, None if policy is None else policy.believed)
+            self.system.count_round(self.patron_of)
         if policy is None:
             self._refresh_equilibria(phi)
         else:

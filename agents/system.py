@@ -223,12 +223,15 @@ class PowerSystem:
                 np.where(p2 >= 0, v[np.maximum(p2, 0)], 1.0) * u[1])
 
     # ------------------------------------------------------------------ reports
-    def round_metrics(self, patron_of: np.ndarray, believed=None) -> dict[str, float]:
-        """The system's metrics at the start of a round (SYSTEM_METRICS); also counts the round
-        for the powers' mean loads. ``believed``: the believed distributions (F, row), if known."""
-        load = self.loads(patron_of)
-        self.load_rounds += load
+    def count_round(self, patron_of: np.ndarray) -> None:
+        """Add a round's starting loads to the powers' mean loads."""
+        self.load_rounds += self.loads(patron_of)
         self.rounds += 1
+
+    def round_metrics(self, patron_of: np.ndarray, believed=None) -> dict[str, float]:
+        """The system's metrics at the start of a round (SYSTEM_METRICS). ``believed``: the
+        believed distributions (F, row), if already built."""
+        load = self.loads(patron_of)
         market = self.market(load)
         if believed is None:
             believed = self.beliefs(patron_of, load)
