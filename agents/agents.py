@@ -11,7 +11,8 @@ allied with it (``proteges``). Ad hoc partners are the pool searches draw from.
 When a protégé breaks up to produce with an ad hoc partner, that partner becomes
 its patron for the new alliance; it keeps its class, stays in the pool for every
 other protégé, and can lead several alliances. The jilted patron keeps its other
-protégés.
+protégés. With a system (``agents.system``) every power has a strength, a load and a
+valuation (``strength``, ``load``, ``valuation``), and the pool may hold every power.
 """
 
 from __future__ import annotations

@@ -74,7 +74,6 @@ def main(argv=None) -> None:
     print(f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, numpy {np.__version__}")
     model = build(args.proteges, args.powers, args.pool, args.load_discount)
     model.step()  # warm-up
-    parts = split(model)
     prof = cProfile.Profile() if args.profile else None
     t0 = time.perf_counter()
     if prof:
@@ -84,11 +83,12 @@ def main(argv=None) -> None:
     if prof:
         prof.disable()
     seconds = time.perf_counter() - t0
+    parts = split(model)
     per_round = seconds / args.rounds
     rate = args.proteges * args.rounds / seconds
     print(f"{args.proteges:,} protégés, {args.powers} powers, pool {args.pool}, load discount {args.load_discount:g},"
           f" 20 c levels: {rate:,.0f} protégé-rounds/s ({per_round * 1e3:.0f} ms a round)")
-    print(f"  a round's system work (state after the warm-up): {parts['distinct_F']} distinct F's of"
+    print(f"  a round's system work (the state at the end): {parts['distinct_F']} distinct F's of"
           f" {parts['knots']} knots, {parts['points']} points;"
           f" beliefs {parts['beliefs'] * 1e3:.0f} ms, piecewise solve {parts['solve'] * 1e3:.0f} ms,"
           f" metrics {parts['metrics'] * 1e3:.0f} ms;"
