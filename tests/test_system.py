@@ -295,3 +295,14 @@ def test_system_keys_are_sweepable():
     data = read_toml(resolve("system_balancing"))
     data["system"]["load_discount"] = 0.07
     assert parse_scenario(data, "x").system.load_discount == 0.07
+
+
+def test_system_same_seed_same_bytes(tmp_path):
+    sc = load_scenario("system_balancing").with_overrides(rounds=15)
+    for d in ("a", "b"):
+        run_scenario(sc, out=tmp_path / d, progress=False, plots=False)
+    for f in ("events.parquet", "steps.parquet", "alliances.parquet", "powers.parquet"):
+        a, b = (tmp_path / "a" / f).read_bytes(), (tmp_path / "b" / f).read_bytes()
+        assert len(a) > 0 and a == b, f
+    run_scenario(sc.with_overrides(seed=sc.seed + 1), out=tmp_path / "c", progress=False, plots=False)
+    assert (tmp_path / "c" / "powers.parquet").read_bytes() != (tmp_path / "a" / "powers.parquet").read_bytes()
