@@ -113,6 +113,16 @@ class Power(Agent):
         return int(self.model.power_lost[self.index])
 
     @property
+    def offers_made(self) -> int:
+        """How many searches drew this power (only pool members are drawn)."""
+        return int(self.model.power_drawn[self.index])
+
+    @property
+    def proteges_won(self) -> int:
+        """How many protégés broke up with their patron for this power."""
+        return int(self.model.power_won[self.index])
+
+    @property
     def strength(self) -> float:
         """b_j: its valuation of a protégé at no load (1 without a system: the paper's)."""
         system = self.model.system
@@ -138,13 +148,3 @@ class Patron(Power):
 
 class AdHocPartner(Power):
     """A power in the pool that protégés' searches draw outside offers from."""
-
-    @property
-    def offers_made(self) -> int:
-        """How many searches drew this partner."""
-        return int(self.model.power_drawn[self.index])
-
-    @property
-    def proteges_won(self) -> int:
-        """How many protégés broke up with their patron for this partner."""
-        return int(self.model.power_won[self.index])

@@ -306,3 +306,10 @@ def test_system_same_seed_same_bytes(tmp_path):
         assert len(a) > 0 and a == b, f
     run_scenario(sc.with_overrides(seed=sc.seed + 1), out=tmp_path / "c", progress=False, plots=False)
     assert (tmp_path / "c" / "powers.parquet").read_bytes() != (tmp_path / "a" / "powers.parquet").read_bytes()
+
+
+def test_system_refuses_the_choose_rule_for_now(tmp_path):
+    p = tmp_path / "bad.toml"
+    p.write_text(BASE.format(rounds=5, phi="1.1", investment='rule = "choose"') + "\n[system]\nload_discount = 0.1\n")
+    with pytest.raises(ValueError, match=f"^{re.escape(str(p))}: investment.rule: 'choose' with a \\[system\\]"):
+        load_scenario(str(p))
