@@ -485,6 +485,7 @@ class _Batch:
             for power, v in enumerate(cs):
                 poly[..., name, power] = v
         self.poly = poly                                                     # (n, N, 6, 3)
+        self.poly_by_quantity = {q: np.ascontiguousarray(poly[..., q, :]) for q in (_Q_P2, _Q_PA, _Q_C, _Q_V2)}
         self.r2_mid, self.follows, self.gives_up_cell = q["r2"], follows, q["gives_up"]
         self.g = col(self.delta)[..., None] * poly[..., _Q_V2, :]
         self.g[..., 0] += col(self.a)
@@ -501,12 +502,12 @@ class _Batch:
 
     def _held_table(self):
         """int over H within each cell of (1, P2, PA, C, V2, x) dF: (n, N, 6)."""
-        return self._integrals(self.poly, self.follows, self.cell_density, self.lo, self.F_lo, self.G_lo,
-                               self.h_end, self.F_e, self.G_e, range(6))
+        return self._integrals({q: self.poly[..., q, :] for q in range(6)}, self.follows, self.cell_density,
+                               self.lo, self.F_lo, self.G_lo, self.h_end, self.F_e, self.G_e, range(6))
 
     @staticmethod
-    def _integrals(poly, moving, f, s, F_s, G_s, e, F_e, G_e, quantities):
-        """int over [s, max(e, s)) of the quantities dF, on cells with coefficients poly (..., 6, 3):
+    def _integrals(coef, moving, f, s, F_s, G_s, e, F_e, G_e, quantities):
+        """int over [s, max(e, s)) of the quantities dF, on cells with coefficients coef[q] (..., 3):
         by the cubic primitive where they move with x1 (one piece of F, density f), by F and G
         at the ends where they are constant (int x dF = [xF] - int F, int F = length + G(e) - G(s))."""
         u = np.maximum(e, s)
@@ -519,7 +520,7 @@ class _Batch:
             elif q == _Q_X:
                 out.append(u * F_u - s * F_s - (u - s) - G_u + G_s)
             else:
-                p = poly[..., q, :]
+                p = coef[q]
                 out.append(np.where(moving, f * (_prim(p, u) - _prim(p, s)), p[..., 0] * mass))
         return np.stack(out, axis=-1)
 
@@ -553,7 +554,8 @@ class _Batch:
         cell: a cell j with lo_j <= t <= hi_j, if known."""
         j = _locate(self.edges, t, rows) if cell is None else cell
         k = self.F.piece(t, rows)
-        part = self._integrals(_take(self.poly, j, rows), _take(self.follows, j, rows),
+        coef = {q: _take(self.poly_by_quantity[q], j, rows) for q in quantities if q not in (_Q_ONE, _Q_X)}
+        part = self._integrals(coef, _take(self.follows, j, rows),
                                _take(self.cell_density, j, rows), t, self.F.cdf(t, rows, k), self.F.G(t, rows, k),
                                _take(self.h_end, j, rows), _take(self.F_e, j, rows), _take(self.G_e, j, rows),
                                quantities)
