@@ -11,7 +11,8 @@ allied with it (``proteges``). Ad hoc partners are the pool searches draw from.
 When a protégé breaks up to produce with an ad hoc partner, that partner becomes
 its patron for the new alliance; it keeps its class, stays in the pool for every
 other protégé, and can lead several alliances. The jilted patron keeps its other
-protégés.
+protégés. With a system (``agents.system``) every power has a strength, a load and a
+valuation (``strength``, ``load``, ``valuation``), and the pool may hold every power.
 """
 
 from __future__ import annotations
@@ -111,6 +112,35 @@ class Power(Agent):
         """How many protégés broke up with it."""
         return int(self.model.power_lost[self.index])
 
+    @property
+    def offers_made(self) -> int:
+        """How many searches drew this power (only pool members are drawn)."""
+        return int(self.model.power_drawn[self.index])
+
+    @property
+    def proteges_won(self) -> int:
+        """How many protégés broke up with their patron for this power."""
+        return int(self.model.power_won[self.index])
+
+    @property
+    def strength(self) -> float:
+        """b_j: its valuation of a protégé at no load (1 without a system: the paper's)."""
+        system = self.model.system
+        return 1.0 if system is None else float(system.strength[self.index])
+
+    @property
+    def load(self) -> int:
+        """n_j: the protégés it leads now."""
+        return int(np.count_nonzero(self.model.patron_of == self.index))
+
+    @property
+    def valuation(self) -> float:
+        """v_j = b_j / (1 + load_discount n_j): its valuation of one more protégé (1 without a system)."""
+        system = self.model.system
+        if system is None:
+            return 1.0
+        return float(system.valuations(system.loads(self.model.patron_of))[self.index])
+
 
 class Patron(Power):
     """A power that leads alliances from the start of the run."""
@@ -118,13 +148,3 @@ class Patron(Power):
 
 class AdHocPartner(Power):
     """A power in the pool that protégés' searches draw outside offers from."""
-
-    @property
-    def offers_made(self) -> int:
-        """How many searches drew this partner."""
-        return int(self.model.power_drawn[self.index])
-
-    @property
-    def proteges_won(self) -> int:
-        """How many protégés broke up with their patron for this partner."""
-        return int(self.model.power_won[self.index])

@@ -90,7 +90,8 @@ class RoundResult:
         return move
 
 
-def play_round(r1, first_move, phi, c, delta, offer1, offer2, solver=None) -> RoundResult:
+def play_round(r1, first_move, phi, c, delta, offer1, offer2, solver=None, strategies=None, points=None,
+               patron_benefit=None) -> RoundResult:
     """Play one round of the equilibrium in every alliance.
 
     ``r1``, ``first_move`` (integer codes, see :func:`move_codes`), ``phi``,
@@ -105,6 +106,14 @@ def play_round(r1, first_move, phi, c, delta, offer1, offer2, solver=None) -> Ro
     in the ad hoc units of its strategy functions (phi and the patron's offers
     shifted, see ``analytic.bargaining``); contributions, ``r2`` and payoffs
     are reported as paid.
+
+    ``strategies`` (e.g. an ``analytic.piecewise.PiecewiseEquilibria``) with ``points`` (one
+    index per alliance): alliance i plays the strategy functions of point ``points[i]``
+    (``protege_reservation_period1(x1, point)``, ``patron_offer_period2(x1, point)``,
+    ``protege_searches_period2(s_bar, point)``) instead of the solver's, as in a population
+    where every alliance faces its own outside-offer distribution (``agents.system``); the
+    solver then only gives the benefits. ``patron_benefit`` (one per alliance, default the
+    solver's ``benefits.patron``): what the good is worth to each patron, for her payoff.
     """
     solver = PAPER_GAME if solver is None else solver
     benefits = solver.benefits
@@ -120,6 +129,28 @@ def play_round(r1, first_move, phi, c, delta, offer1, offer2, solver=None) -> Ro
     delta = float(delta)
     offer1 = np.asarray(offer1, dtype=float)
     offer2 = np.asarray(offer2, dtype=float)
+    if patron_benefit is not None:
+        b_patron = np.broadcast_to(np.asarray(patron_benefit, dtype=float), (n,))
+    if strategies is None:
+        def reservation(i, x):
+            return solver.protege_reservation_period1(x, phi_play[i], c[i], delta)
+
+        def offer_period2(i, x):
+            return solver.patron_offer_period2(x, phi_play[i], c[i], delta)
+
+        def searches_again(i, s):
+            return solver.protege_searches_period2(s, c[i])
+    else:
+        points = np.asarray(points, dtype=np.intp)
+
+        def reservation(i, x):
+            return strategies.protege_reservation_period1(x, points[i])
+
+        def offer_period2(i, x):
+            return strategies.patron_offer_period2(x, points[i])
+
+        def searches_again(i, s):
+            return strategies.protege_searches_period2(s, points[i])
 
     outcome = np.full(n, NONE, dtype=np.int8)
     period = np.ones(n, dtype=np.int8)
@@ -141,8 +172,8 @@ def play_round(r1, first_move, phi, c, delta, offer1, offer2, solver=None) -> Ro
     searches[srch] = 1
     xs = offer1[srch]
     x1[srch] = xs
-    ps, cs, rs = phi_play[srch], c[srch], r1[srch]
-    g = np.asarray(solver.protege_reservation_period1(xs, ps, cs, delta), dtype=float)
+    rs = r1[srch]
+    g = np.asarray(reservation(srch, xs), dtype=float)
     best = np.maximum(rs, xs)
     now = best >= g
     took_x1 = now & (xs >= rs)
@@ -157,14 +188,14 @@ def play_round(r1, first_move, phi, c, delta, offer1, offer2, solver=None) -> Ro
     later.sort()
     if later.size:
         period[later] = 2
-        p2, c2 = phi_play[later], c[later]
+        p2 = phi_play[later]
         xa = np.where(np.isnan(x1[later]), 0.0, x1[later])
-        ra = np.asarray(solver.patron_offer_period2(xa, p2, c2, delta), dtype=float)
+        ra = np.asarray(offer_period2(later, xa), dtype=float)
         r2[later] = ra  # nan: she makes no offer he would take (only when her benefit is below x1)
         ra = np.where(np.isnan(ra), -np.inf, ra)
         floor = p2 - 1.0
         s_bar = np.maximum(np.maximum(xa, ra), floor)
-        again = np.asarray(solver.protege_searches_period2(s_bar, c2), dtype=bool)
+        again = np.asarray(searches_again(later, s_bar), dtype=bool)
 
         # the standing choice without a second search: r2 unless x1 beats it
         choice = np.where(ra >= xa, ra, xa)

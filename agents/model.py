@@ -9,6 +9,12 @@ paper's game, ``analytic.PAPER_GAME``) draw by draw (``agents.game``); a search
 draws an ad hoc partner from the pool, whose offer the solver's ``draw_offers``
 makes from the model's rng (the paper's game: U[0, 1]).
 
+With a ``system`` (an ``agents.system.SystemSpec``, the ``[system]`` table) the outside
+offers come from the powers themselves: each power has a strength and a load, a search
+draws a power of the pool and meets its truthful offer, and every alliance plays the
+equilibrium for the offer distribution the powers make this round (``agents.system``).
+Without a system the model is exactly the independent-pairs model above.
+
 Outcomes: the alliance acts (the patron's contribution is recorded), the
 protégé breaks up and produces with the ad hoc partner, or nothing is produced.
 A breakup ends the alliance. The protégé forms a new alliance with that partner,
@@ -43,6 +49,7 @@ from agents.game import (
     play_round,
 )
 from agents.investment import InvestmentRule, NoInvestment
+from agents.system import SYSTEM_METRICS, PowerSystem, SystemSpec
 
 #: Per-step metrics collected by the model's DataCollector, in column order.
 METRICS = (
@@ -97,6 +104,8 @@ class AllianceModel(Model):
         solver: the game variant played, an ``analytic.protocol.GameSolver`` (default
             ``analytic.PAPER_GAME``): its equilibria, strategy functions, outside offers
             (``draw_offers``) and benefits from the good.
+        system: an ``agents.system.SystemSpec`` (the ``[system]`` table): outside offers made
+            by the powers (only with the paper's game as ``solver``); None: independent offers.
     """
 
     def __init__(
@@ -111,6 +120,7 @@ class AllianceModel(Model):
         record_events: bool = True,
         rng=None,
         solver=None,
+        system: SystemSpec | None = None,
     ):
         super().__init__(rng=rng)
         solver = PAPER_GAME if solver is None else solver
@@ -118,6 +128,11 @@ class AllianceModel(Model):
             raise ValueError(f"solver: must be an analytic.protocol.GameSolver (e.g. analytic.PAPER_GAME,"
                              f" analytic.make_solver(...)), got {solver!r}")
         self.solver = solver
+        if system is not None and not isinstance(system, SystemSpec):
+            raise ValueError(f"system: must be an agents.system.SystemSpec or None, got {system!r}")
+        if system is not None and solver is not PAPER_GAME:
+            raise ValueError(f"system: the powers make the outside offers of the paper's game; it cannot be combined"
+                             f" with the solver {solver.describe()!r}")
         # the protégé's benefit in the alliance (1 in the paper; extension 3 divides the pie):
         # the free-riding minimum contribution is phi minus it
         self.protege_benefit = solver.benefits.protege_ally
@@ -178,8 +193,15 @@ class AllianceModel(Model):
         self._spells: list[dict] = []
         self._metrics: dict[str, float] = {}
         self._c_quartiles = None  # (c, its quartiles): c rarely changes without investment
+        # The system of powers (drawn last, so that the rest of the state is drawn as without one).
+        self.system = None if system is None else PowerSystem(system, self.n_patrons, self.n_ad_hoc, self.rng)
+        # Searches draw from the pool: powers pool_start .. n_powers - 1 (the ad hoc partners
+        # unless a system's pool is every power).
+        self.pool_start = self.n_patrons if self.system is None else self.system.pool_start
+        self.pool_size = n_powers - self.pool_start
+        self.metric_names = METRICS + (SYSTEM_METRICS if self.system is not None else ())
         self.datacollector = DataCollector(
-            model_reporters={k: (lambda m, k=k: m._metrics[k]) for k in METRICS}
+            model_reporters={k: (lambda m, k=k: m._metrics[k]) for k in self.metric_names}
         )
 
     # ------------------------------------------------------------------ round
@@ -224,12 +246,12 @@ class AllianceModel(Model):
         return r1, mv
 
     def _draw_partners(self, rows: np.ndarray, exclude: list[np.ndarray]) -> np.ndarray:
-        """Pool positions of ad hoc partners for ``rows``, uniform over the pool minus ``exclude``.
+        """Pool positions of partners for ``rows``, uniform over the pool minus ``exclude``.
 
-        ``exclude`` holds arrays of pool positions (``n_ad_hoc`` = nothing to
+        ``exclude`` holds arrays of pool positions (``pool_size`` = nothing to
         exclude); the excluded positions of a row must differ.
         """
-        m = self.n_ad_hoc
+        m = self.pool_size
         ex = [np.asarray(e, dtype=np.int64) for e in exclude]
         n_ex = sum((e < m).astype(np.int64) for e in ex) if ex else 0
         k = self.rng.integers(0, m - n_ex, size=rows.size) if ex else self.rng.integers(0, m, size=rows.size)
@@ -246,11 +268,20 @@ class AllianceModel(Model):
         t = self.steps
         n = self.n_proteges
         phi = self.phi_process.draw(n, self.rng)
-        self._refresh_equilibria(phi)
-        # The ad hoc partners a search would draw (never the protégé's own patron;
+        policy = None
+        if self.system is not None:
+            policy = self.system.round_policy(self.patron_of, phi, self.c, self.delta)
+            system_metrics = self.system.round_metrics(self.patron_of, None if policy is None else policy.believed)
+            self.system.count_round(self.patron_of)
+        if policy is None:
+            self._refresh_equilibria(phi)
+        else:
+            self.eq_r1[:], self.eq_move[:] = policy.r1, policy.first_move
+            self.eq_c[:] = np.nan  # the cache of the paper's equilibria no longer holds
+        # The partners a search would draw from the pool (never the protégé's own patron;
         # a second search draws another one), then their offers, then the round.
-        own = self.patron_of - self.n_patrons
-        own = np.where(own >= 0, own, self.n_ad_hoc)
+        own = self.patron_of - self.pool_start
+        own = np.where(own >= 0, own, self.pool_size)
         p1 = np.full(n, -1, dtype=np.int64)
         p2 = np.full(n, -1, dtype=np.int64)
         s1 = np.flatnonzero(self.eq_move == SEARCH)
@@ -258,14 +289,22 @@ class AllianceModel(Model):
             p1[s1] = self._draw_partners(s1, [own[s1]])
         may2 = np.flatnonzero(self.eq_move != ACCEPT)  # may reach period 2 and search again
         if may2.size:
-            first = np.where(p1[may2] >= 0, p1[may2], self.n_ad_hoc)
+            first = np.where(p1[may2] >= 0, p1[may2], self.pool_size)
             p2[may2] = self._draw_partners(may2, [own[may2], first])
-        x1, x2 = self.solver.draw_offers(self.rng, self.eq_r1, _MOVE_NAMES[self.eq_move], phi, self.c, self.delta,
-                                         partners=(p1, p2))
-        res = play_round(self.eq_r1, self.eq_move, phi, self.c, self.delta, x1, x2, solver=self.solver)
+        if self.system is None:
+            x1, x2 = self.solver.draw_offers(self.rng, self.eq_r1, _MOVE_NAMES[self.eq_move], phi, self.c,
+                                             self.delta, partners=(p1, p2))
+        else:
+            x1, x2 = self.system.draw_offers(self.rng, self.patron_of, p1, p2)
+        if policy is None:
+            res = play_round(self.eq_r1, self.eq_move, phi, self.c, self.delta, x1, x2, solver=self.solver)
+        else:
+            res = play_round(self.eq_r1, self.eq_move, phi, self.c, self.delta, x1, x2, solver=self.solver,
+                             strategies=policy.strategies, points=policy.points,
+                             patron_benefit=policy.patron_benefit)
         p2[np.isnan(res.x2)] = -1  # second partners of searches that did not happen
         s2 = np.flatnonzero(p2 >= 0)
-        drawn = np.concatenate([p1[s1], p2[s2]]) + self.n_patrons
+        drawn = np.concatenate([p1[s1], p2[s2]]) + self.pool_start
         self.power_drawn += np.bincount(drawn, minlength=self.power_drawn.size)
 
         acted = res.outcome == ALLIANCE
@@ -293,13 +332,15 @@ class AllianceModel(Model):
         self.spell_acted += acted
 
         metrics = self._round_metrics(res, phi_arr, age, acted, broke)
+        if self.system is not None:
+            metrics.update(system_metrics)
 
         # Investment inside alliances that go on, then the breakups.
         new_c = np.asarray(self.investment.update(self.c, acted, self), dtype=float)
         b = np.flatnonzero(broke)
         if b.size:
             self._close_spells(b, t, "breakup")
-            new_patron = winner[b] + self.n_patrons
+            new_patron = winner[b] + self.pool_start
             self.power_lost += np.bincount(self.patron_of[b], minlength=npow)
             self.power_won += np.bincount(new_patron, minlength=npow)
             self.patron_of[b] = new_patron
@@ -357,7 +398,7 @@ class AllianceModel(Model):
         produced = ~np.isnan(res.taken)
 
         def uid(pos):
-            return np.where(pos >= 0, self.power_uid[np.maximum(pos, 0) + self.n_patrons], -1)
+            return np.where(pos >= 0, self.power_uid[np.maximum(pos, 0) + self.pool_start], -1)
 
         self._events.append(
             {
@@ -430,6 +471,25 @@ class AllianceModel(Model):
         keep = self.spell_start <= t
         still = {k: v[keep] for k, v in still.items()}
         return alliances_table(self._spells + [still])
+
+    def powers_table(self):
+        """One row per power (needs a system): role, strength, load at the end, mean load,
+        protégés won and lost, offers made, contributions."""
+        from agents.tables import powers_table
+
+        if self.system is None:
+            raise ValueError("powers_table: the model has no system (no [system] table)")
+        return powers_table({
+            "power": self.power_uid,
+            "role": np.array([type(a).__name__ for a in self.powers]),
+            "strength": self.system.strength,
+            "load_end": self.system.loads(self.patron_of),
+            "mean_load": self.system.mean_loads(),
+            "proteges_won": self.power_won,
+            "proteges_lost": self.power_lost,
+            "offers_made": self.power_drawn,
+            "contributions": self.power_contributions,
+        })
 
     def steps_table(self):
         """Per-step metrics (the DataCollector's model variables) as a pyarrow Table."""

@@ -103,3 +103,15 @@ def steps_table(df) -> pa.Table:
         else:
             arrays[col] = pa.array(values.astype(float))
     return pa.table(arrays)
+
+
+POWER_COLUMNS = ("power", "role", "strength", "load_end", "mean_load", "proteges_won", "proteges_lost",
+                 "offers_made", "contributions")
+
+
+def powers_table(cols: dict) -> pa.Table:
+    """One row per power of a system (columns POWER_COLUMNS)."""
+    ints = ("power", "load_end", "proteges_won", "proteges_lost", "offers_made")
+    return pa.table({k: pa.array(np.asarray(cols[k]).astype(np.int64)) if k in ints
+                     else pa.array(np.asarray(cols[k]).astype(str)) if k == "role"
+                     else pa.array(np.asarray(cols[k]).astype(float)) for k in POWER_COLUMNS})

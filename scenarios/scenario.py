@@ -23,7 +23,7 @@ SCENARIO_DIR = Path(__file__).resolve().parent
 
 # key -> (type name, check, allowed text) for the simple keys of each table
 _TOP_KEYS = ("name", "description", "seed", "rounds", "population", "search_cost", "game", "investment", "output",
-             "outsiders", "bargaining", "calibration")
+             "outsiders", "bargaining", "calibration", "system")
 _POPULATION_KEYS = ("proteges", "patrons", "ad_hoc_partners")
 _COST_KINDS = {
     "constant": ("value",),
@@ -51,6 +51,11 @@ _PROTOCOLS = {"nash": ("weight", "pie"),
 _CALIBRATION_KEYS = ("years_per_round",)
 #: years per round when a scenario's [calibration] table does not say
 DEFAULT_YEARS_PER_ROUND = 1.0
+# [system]: outside offers made by the population of powers (issue 11; agents.system)
+_SYSTEM_KEYS = ("strength", "load_discount", "offers", "k", "beliefs", "memory", "patron_benefit", "pool")
+_STRENGTH_KINDS = ("constant", "uniform", "beta", "groups")
+_NOT_YET = {("offers", "strategic"): "strategic offers are a later step of issue 11; allowed now: 'truthful'",
+            ("beliefs", "learned"): "learned beliefs are a later step of issue 11; allowed now: 'known'"}
 
 
 @dataclass(frozen=True)
@@ -74,6 +79,7 @@ class Scenario:
     outsiders: dict = field(default_factory=lambda: {"model": "uniform"})
     bargaining: dict = field(default_factory=dict)
     years_per_round: float = DEFAULT_YEARS_PER_ROUND
+    system: Any = None  # an agents.system.SystemSpec, or None (no [system] table)
 
     def benefits(self):
         """What the good is worth to each side after the bargaining (`analytic.bargaining.Benefits`)."""
@@ -99,8 +105,9 @@ class Scenario:
         return replace(self, **changes)
 
     def model_kwargs(self, record_events: bool | None = None, rng=None) -> dict:
-        """AllianceModel's arguments for this scenario, seeded with ``self.seed`` (or ``rng``)."""
-        return dict(
+        """AllianceModel's arguments for this scenario, seeded with ``self.seed`` (or ``rng``);
+        ``system`` only if the scenario has a [system] table."""
+        kwargs = dict(
             n_proteges=self.n_proteges,
             n_patrons=self.n_patrons,
             n_ad_hoc=self.n_ad_hoc,
@@ -112,6 +119,9 @@ class Scenario:
             rng=self.seed if rng is None else rng,
             solver=self.solver(),
         )
+        if self.system is not None:
+            kwargs["system"] = self.system
+        return kwargs
 
     def build_model(self, record_events: bool | None = None, rng=None):
         """The AllianceModel for this scenario, seeded with ``self.seed`` (or ``rng``)."""
@@ -128,7 +138,7 @@ class Scenario:
             f" {self.rounds} rounds; seed {self.seed}",
             f"  {self.search_cost.describe()}; {self.phi.describe()}; delta = {self.delta:g}; investment {inv}",
         ] + ([] if self.outsiders.get("model", "uniform") == "uniform" and self.benefits().is_paper
-             else [f"  {self.solver().describe()}"])
+             else [f"  {self.solver().describe()}"]) + ([] if self.system is None else [f"  {self.system.describe()}"])
 
 
 # ------------------------------------------------------------------ checks
@@ -175,14 +185,13 @@ def _known(path, prefix, table: dict, allowed) -> None:
             _fail(path, f"{prefix}{k}", f"unknown key; allowed: {', '.join(allowed)}")
 
 
-def _cost_distribution(path, spec) -> CostDistribution:
-    key = "search_cost"
+def _cost_distribution(path, spec, key="search_cost", kinds=tuple(_COST_KINDS)) -> CostDistribution:
     if _is_number(spec):
         return CostDistribution("constant", value=_number(path, key, spec, 0.0))
     spec = _table(path, key, spec)
     kind = spec.get("dist")
-    if kind not in _COST_KINDS:
-        _fail(path, f"{key}.dist", f"must be one of {', '.join(_COST_KINDS)}, got {kind!r}")
+    if kind not in kinds:
+        _fail(path, f"{key}.dist", f"must be one of {', '.join(kinds)}, got {kind!r}")
     allowed = ("dist",) + _COST_KINDS[kind]
     _known(path, f"{key}.", spec, allowed)
     for k in _COST_KINDS[kind]:
@@ -308,6 +317,35 @@ def _bargaining(path, spec, phi: PhiProcess, outsiders: dict) -> dict:
     return out
 
 
+def _system(path, spec, outsiders: dict, bargaining: dict):
+    from agents.system import SystemSpec
+
+    key = "system"
+    spec = _table(path, key, spec)
+    _known(path, f"{key}.", spec, _SYSTEM_KEYS)
+    if outsiders.get("model", "uniform") != "uniform" or bargaining:
+        _fail(path, key, "cannot be combined with [outsiders] or [bargaining]: the powers make the outside offers"
+                         " of the paper's game")
+    args = {}
+    if "strength" in spec:
+        args["strength"] = _cost_distribution(path, spec["strength"], f"{key}.strength", _STRENGTH_KINDS)
+    if "load_discount" in spec:
+        args["load_discount"] = _number(path, f"{key}.load_discount", spec["load_discount"], 0.0)
+    for k in ("k", "memory"):
+        if k in spec:
+            args[k] = _integer(path, f"{key}.{k}", spec[k], 1)
+    for k in ("offers", "beliefs", "patron_benefit", "pool"):
+        if k in spec:
+            v = spec[k]
+            if (k, v) in _NOT_YET:
+                _fail(path, f"{key}.{k}", f"{v!r}: {_NOT_YET[(k, v)]}")
+            args[k] = v
+    try:
+        return SystemSpec(**args)
+    except ValueError as e:
+        raise ValueError(f"{path}: {e}") from None
+
+
 def parse_scenario(data: dict, path: str, default_name: str = "scenario") -> Scenario:
     """Validate the parsed TOML ``data`` (from file ``path``) into a Scenario."""
     _known(path, "", data, _TOP_KEYS)
@@ -358,6 +396,10 @@ def parse_scenario(data: dict, path: str, default_name: str = "scenario") -> Sce
 
     outsiders = _outsiders(path, data.get("outsiders", {}))
     bargaining = _bargaining(path, data.get("bargaining", {}), phi, outsiders)
+    system = _system(path, data["system"], outsiders, bargaining) if "system" in data else None
+    if system is not None and rule == "choose":
+        _fail(path, "investment.rule", "'choose' with a [system] table is a later step of issue 11 (choosing c"
+              " against the system's options); allowed with [system]: none, accumulate")
 
     calibration = _table(path, "calibration", data.get("calibration", {}))
     _known(path, "calibration.", calibration, _CALIBRATION_KEYS)
@@ -388,6 +430,7 @@ def parse_scenario(data: dict, path: str, default_name: str = "scenario") -> Sce
         outsiders=outsiders,
         bargaining=bargaining,
         years_per_round=years_per_round,
+        system=system,
     )
 
 
@@ -456,6 +499,8 @@ def scenario_keys() -> dict[str, tuple[str, ...]]:
         "outsiders": ("model",) + union(_OUTSIDER_MODELS.values()),
         "bargaining": _BARGAINING_KEYS,
         "calibration": _CALIBRATION_KEYS,
+        "system": _SYSTEM_KEYS,
+        "system.strength": ("dist",) + union(_COST_KINDS[k] for k in _STRENGTH_KINDS),
     }
     for who in _BARGAINING_KEYS:
         keys[f"bargaining.{who}"] = ("protocol",) + union(_PROTOCOLS.values())

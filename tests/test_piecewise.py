@@ -25,7 +25,6 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 import analytic
 from analytic import piecewise as pw
-from analytic.division import PAPER_BENEFITS
 from analytic.general import GeneralSolver
 from brute_force import brute_force, error_bound
 
@@ -212,30 +211,6 @@ def test_general_piecewise_against_brute_force(knots, values, phi, c, delta, b):
 
 
 # ---------------------------------------------------------------- the agents play it
-class _OnePoint:
-    """The strategy functions of one solved point with `agents.game.play_round`'s signatures."""
-
-    benefits = PAPER_BENEFITS  # b = 1 at the points played here
-
-    def __init__(self, eqs, point):
-        self.eqs, self.point = eqs, point
-
-    def _pt(self, x):
-        return np.full(np.shape(x), self.point, dtype=np.intp)
-
-    def outside_offer(self, u):
-        return self.eqs.outside_offer(u, self._pt(u))
-
-    def protege_reservation_period1(self, x1, phi, c, delta):
-        return self.eqs.protege_reservation_period1(x1, self._pt(x1))
-
-    def patron_offer_period2(self, x1, phi, c, delta):
-        return self.eqs.patron_offer_period2(x1, self._pt(x1))
-
-    def protege_searches_period2(self, s_bar, c):
-        return self.eqs.protege_searches_period2(s_bar, self._pt(s_bar))
-
-
 @pytest.mark.parametrize("v,w,phi,c,delta", [
     ([0.3, 0.55, 0.8, 1.0], [1, 2, 1, 1], 1.1, 0.004, 0.95),     # search, lottery in period 2
     ([0.2, 0.45, 0.7, 0.9], [3, 1, 1, 2], 1.15, 0.002, 0.6),
@@ -250,9 +225,9 @@ def test_agents_frequencies_match(v, w, phi, c, delta):
     assert eq.first_move == "search" and 0.05 < eq.p_breakup < 0.95
     n = 200_000
     u = np.random.default_rng(12).random((2, n))
-    one = _OnePoint(eqs, 0)  # play_round takes offers: F's inverse CDF of the uniforms
+    point = np.zeros(n, dtype=np.intp)  # every alliance plays point 0; offers F^-1(u)
     res = play_round(np.full(n, eq.r1), move_codes(np.full(n, eq.first_move)), phi, np.full(n, c), delta,
-                     one.outside_offer(u[0]), one.outside_offer(u[1]), solver=one)
+                     eqs.outside_offer(u[0], point), eqs.outside_offer(u[1], point), strategies=eqs, points=point)
     for freq, p in ((res.outcome == BREAKUP, eq.p_breakup), (res.outcome == ALLIANCE, eq.p_alliance),
                     (res.period == 2, eq.p_period2)):
         se = np.sqrt(p * (1 - p) / n)

@@ -5,6 +5,7 @@ Output directory contents (all written atomically: temp file, then rename):
 * ``events.parquet``: one row per alliance-round (unless events are switched off).
 * ``steps.parquet``: per-step metrics from the model's DataCollector.
 * ``alliances.parquet``: one row per alliance spell.
+* ``powers.parquet``: one row per power, only when the scenario has a ``[system]`` table.
 * ``scenario.toml``: a copy of the scenario file that was run, and ``run.json``
   with the seed and number of rounds actually used.
 * plots (PNG): ``churn.png``, ``breakup_vs_c.png``, ``survival.png``,
@@ -74,6 +75,8 @@ def write_outputs(result: RunResult, plots: bool = True) -> None:
     model = result.model
     files = []
     tables = {"steps.parquet": model.steps_table(), "alliances.parquet": model.alliances_table()}
+    if model.system is not None:
+        tables["powers.parquet"] = model.powers_table()
     if model.record_events:
         tables["events.parquet"] = model.events_table()
     else:

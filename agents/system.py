@@ -1,0 +1,267 @@
+"""The alliance system: outside offers made by the population of powers itself (issue 11, step 1).
+
+Patrons and ad hoc partners are one population of powers. Power j has a strength b_j in
+(0, 1] (drawn once, from ``SystemSpec.strength``) and a load n_j(t), the protégés it leads at
+the start of round t. Its valuation of one more protégé is
+
+    v_j(t) = b_j d(n_j(t)),   d(n) = 1 / (1 + load_discount n).
+
+A search draws a power from the pool (``pool = "ad_hoc"``: the ad hoc partners, as without a
+system; ``"all"``: every power), never the protégé's own patron, and a second search another
+one than the first; the drawn power's truthful offer is x = v_j(t) u with u ~ U[0, 1] from the
+model's rng (the same ``rng.random((2, n))`` draw the paper's game makes, so that with every
+v_j = 1 the offers are the paper's bit for bit).
+
+Beliefs (``beliefs = "known"``): alliance i plays the subgame-perfect equilibrium for
+
+    F_i,t(x) = mean over the powers j of its eligible set E_i of min(1, x / v_j(t)),
+
+E_i = the pool minus its own patron: the exact distribution of its first search's offer.
+The solver assumes the two searches' offers independent and equally distributed (the paper's
+game). Here the second search excludes the first partner: marginally its offer is again
+distributed as F_i,t (the second partner is uniform on E_i once the first is averaged out),
+but it is slightly dependent on the first offer (a weak first partner leaves the stronger
+ones more likely), an effect of order 1 / |E_i| on period-2 play after a first search; the
+equilibrium played ignores that dependence (this is the approximation).
+
+The patron's benefit (``patron_benefit``): ``"fixed"``, the paper's 1 for every patron;
+``"load"``, her valuation of this protégé as the marginal one, b_j d(n_j - 1): what she would
+offer for him, in the sense of v, if she led only her other protégés, so that patrons and
+outside powers value a protégé the same way and a stretched (or weak) patron offers less.
+
+The policy of a round comes from `analytic.piecewise` (exact for these piecewise-linear
+F's), batched over the distinct (F, phi, c, b) of the round. A round in which every F is
+U[0, 1] and every b is 1 (all strengths 1, no load discount) is the paper's game and is
+played with the model's own solver (`analytic.PAPER_GAME`), so that such a system gives the
+same tables as no system at all.
+
+Breakups move the protégé to the winning power; loads, valuations and next round's F's
+follow. Later steps (not here): learned beliefs, strategic offers, the mean-field fixed point.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from analytic import piecewise
+from agents.distributions import CostDistribution
+from agents.game import move_codes
+
+#: Per-step metrics a model with a system adds to ``agents.model.METRICS``, in column order.
+SYSTEM_METRICS = (
+    "believed_mean_offer",
+    "true_mean_offer",
+    "offer_q10",
+    "offer_q50",
+    "offer_q90",
+    "powers_leading",
+    "hhi",
+    "effective_poles",
+    "largest_share",
+    "mean_load",
+    "load_strength_corr",
+)
+
+OFFER_RULES = ("truthful",)
+BELIEF_RULES = ("known",)
+PATRON_BENEFITS = ("fixed", "load")
+POOLS = ("ad_hoc", "all")
+
+
+@dataclass(frozen=True)
+class SystemSpec:
+    """The ``[system]`` table: how the powers' strengths, loads and offers make the outside options.
+
+    strength: distribution of b_j over powers (kinds of `agents.distributions.CostDistribution`:
+    constant, uniform, beta, groups; values in (0, 1]); load_discount >= 0; offers "truthful";
+    k >= 1 (powers per search, for strategic offers: not yet); beliefs "known"; memory >= 1 (for
+    learned beliefs: not yet); patron_benefit "fixed" | "load"; pool "ad_hoc" | "all".
+    """
+
+    strength: CostDistribution = field(default_factory=lambda: CostDistribution("constant", value=1.0))
+    load_discount: float = 0.0
+    offers: str = "truthful"
+    k: int = 1
+    beliefs: str = "known"
+    memory: int = 1
+    patron_benefit: str = "fixed"
+    pool: str = "ad_hoc"
+
+    def __post_init__(self):
+        if not isinstance(self.strength, CostDistribution) or self.strength.kind == "evenly":
+            raise ValueError(f"system.strength: must be a constant, uniform, beta or groups distribution, got {self.strength!r}")
+        lo, hi = _strength_range(self.strength)
+        if not (0.0 < lo and hi <= 1.0):
+            raise ValueError(f"system.strength: values must lie in (0, 1], got the range [{lo:g}, {hi:g}]")
+        if isinstance(self.load_discount, bool) or not (np.isfinite(self.load_discount) and self.load_discount >= 0):
+            raise ValueError(f"system.load_discount: must be a number >= 0, got {self.load_discount!r}")
+        for name, allowed in (("offers", OFFER_RULES), ("beliefs", BELIEF_RULES),
+                              ("patron_benefit", PATRON_BENEFITS), ("pool", POOLS)):
+            if getattr(self, name) not in allowed:
+                raise ValueError(f"system.{name}: must be one of {', '.join(allowed)}, got {getattr(self, name)!r}")
+        for name in ("k", "memory"):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
+                raise ValueError(f"system.{name}: must be an integer >= 1, got {v!r}")
+
+    @property
+    def is_paper(self) -> bool:
+        """True if every valuation is 1 at every load: the options are the paper's U[0, 1]."""
+        return self.load_discount == 0 and _strength_range(self.strength) == (1.0, 1.0)
+
+    def describe(self) -> str:
+        """One line for summaries."""
+        return (f"system: strength {'b' + self.strength.describe()[1:]},"
+                f" load discount {self.load_discount:g}, {self.offers} offers, {self.beliefs} beliefs,"
+                f" patron benefit {self.patron_benefit}, pool {self.pool}")
+
+
+def _strength_range(d: CostDistribution) -> tuple[float, float]:
+    if d.kind == "constant":
+        return float(d.value), float(d.value)
+    if d.kind == "groups":
+        return float(min(d.values)), float(max(d.values))
+    if d.kind == "beta":  # Beta has support (0, 1): low itself is never drawn
+        return (float(d.low) if d.low > 0 else np.nextafter(0.0, 1.0)), float(d.high)
+    return float(d.low), float(d.high)
+
+
+@dataclass
+class RoundPolicy:
+    """The equilibrium each alliance plays this round: r1 and first move per alliance, and the
+    strategy functions (``strategies``, an `analytic.piecewise.PiecewiseEquilibria`, with the
+    point of each alliance in ``points``); ``strategies`` None: the model's own solver."""
+
+    r1: np.ndarray
+    first_move: np.ndarray
+    patron_benefit: np.ndarray
+    strategies: object = None
+    points: np.ndarray | None = None
+    table: object = None  # the solved points (solve_many's DataFrame)
+    believed: tuple = None  # (F, row): the distinct believed distributions and each alliance's row
+
+
+class PowerSystem:
+    """The powers' strengths and loads, the offer distributions they make, the round's policy.
+
+    Powers are indexed as the model's ``powers`` (patrons first, then ad hoc partners); the pool
+    is the range ``pool_start`` .. the last power.
+    """
+
+    def __init__(self, spec: SystemSpec, n_patrons: int, n_ad_hoc: int, rng: np.random.Generator):
+        self.spec = spec
+        self.n_powers = n_patrons + n_ad_hoc
+        self.pool_start = n_patrons if spec.pool == "ad_hoc" else 0
+        self.pool_size = self.n_powers - self.pool_start
+        self.strength = np.asarray(spec.strength.draw(self.n_powers, rng), dtype=float)
+        self.load_rounds = np.zeros(self.n_powers)  # sum over rounds of the load at the round's start
+        self.rounds = 0
+
+    # ------------------------------------------------------------------ state
+    def loads(self, patron_of: np.ndarray) -> np.ndarray:
+        """n_j: the protégés each power leads."""
+        return np.bincount(patron_of, minlength=self.n_powers)
+
+    def valuations(self, load: np.ndarray) -> np.ndarray:
+        """v_j = b_j / (1 + load_discount n_j)."""
+        return self.strength / (1.0 + self.spec.load_discount * load)
+
+    def patron_benefits(self, patron_of: np.ndarray, load: np.ndarray) -> np.ndarray:
+        """Each alliance's patron benefit: 1 ("fixed") or b_j d(n_j - 1) ("load")."""
+        if self.spec.patron_benefit == "fixed":
+            return np.ones(patron_of.size)
+        return self.strength[patron_of] / (1.0 + self.spec.load_discount * (load[patron_of] - 1))
+
+    def market(self, load: np.ndarray) -> piecewise.PiecewiseLinearCDF:
+        """F_t over the whole pool (no exclusion): the market's offer distribution."""
+        return piecewise.mixture_of_uniforms(self.valuations(load)[self.pool_start:])
+
+    def beliefs(self, patron_of: np.ndarray, load: np.ndarray):
+        """(F, row): the distinct offer distributions the alliances believe (rows of a
+        `PiecewiseLinearCDF`) and the row of each alliance. Known beliefs: the mixture over the
+        pool minus the alliance's own patron (alliances whose patrons have equal valuations share
+        a row)."""
+        v = self.valuations(load)[self.pool_start:]
+        own = patron_of - self.pool_start
+        # the excluded valuation (nan: the patron is not in the pool)
+        excl = np.where(own >= 0, v[np.maximum(own, 0)], np.nan)
+        keys, row = np.unique(excl, return_inverse=True, equal_nan=True)
+        w = np.ones((keys.size, v.size))
+        for r, e in enumerate(keys):
+            if not np.isnan(e):
+                w[r, np.flatnonzero(v == e)[0]] = 0.0
+        return piecewise.mixture_of_uniforms(np.broadcast_to(v, w.shape), w), row.ravel()
+
+    # ------------------------------------------------------------------ round
+    def round_policy(self, patron_of: np.ndarray, phi, c: np.ndarray, delta: float) -> RoundPolicy:
+        """The round's equilibria for every alliance (None if this round is the paper's game)."""
+        load = self.loads(patron_of)
+        b = self.patron_benefits(patron_of, load)
+        v = self.valuations(load)[self.pool_start:]
+        if np.all(v == 1.0) and np.all(b == 1.0):
+            return None
+        F, row = self.beliefs(patron_of, load)
+        n = patron_of.size
+        key = np.empty(n, dtype=[("f", np.int64), ("p", float), ("c", float), ("b", float)])
+        key["f"], key["p"], key["c"], key["b"] = row, np.broadcast_to(phi, (n,)), c, b
+        uk, point = np.unique(key, return_inverse=True)
+        df, eqs = piecewise.solve_many(F.take(uk["f"]), uk["p"], uk["c"], delta, uk["b"], strategies=True)
+        point = point.ravel()
+        r1 = np.asarray(df["r1"], dtype=float)[point]
+        move = move_codes(np.asarray(df["first_move"]))[point]
+        return RoundPolicy(r1=r1, first_move=move, patron_benefit=b, strategies=eqs, points=point, table=df,
+                           believed=(F, row))
+
+    def draw_offers(self, rng: np.random.Generator, patron_of: np.ndarray, p1: np.ndarray, p2: np.ndarray):
+        """Truthful offers x = v_j u of the powers drawn (pool positions p1, p2; -1: none), u from
+        ``rng.random((2, n))`` (drawn for every alliance, as the paper's game does)."""
+        u = rng.random((2, patron_of.size))
+        v = self.valuations(self.loads(patron_of))[self.pool_start:]
+        return (np.where(p1 >= 0, v[np.maximum(p1, 0)], 1.0) * u[0],
+                np.where(p2 >= 0, v[np.maximum(p2, 0)], 1.0) * u[1])
+
+    # ------------------------------------------------------------------ reports
+    def count_round(self, patron_of: np.ndarray) -> None:
+        """Add a round's starting loads to the powers' mean loads."""
+        self.load_rounds += self.loads(patron_of)
+        self.rounds += 1
+
+    def round_metrics(self, patron_of: np.ndarray, believed=None) -> dict[str, float]:
+        """The system's metrics at the start of a round (SYSTEM_METRICS). ``believed``: the
+        believed distributions (F, row), if already built."""
+        load = self.loads(patron_of)
+        market = self.market(load)
+        if believed is None:
+            believed = self.beliefs(patron_of, load)
+        F, row = believed
+        n = patron_of.size
+        share = load / n
+        hhi = float(np.sum(share**2))
+        leading = load > 0
+        q = market.ppf(np.array([[0.1, 0.5, 0.9]]))[0]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            corr = (float(np.corrcoef(load, self.strength)[0, 1])
+                    if np.ptp(load) > 0 and np.ptp(self.strength) > 0 else float("nan"))
+        return {
+            "believed_mean_offer": float(F.mean()[row].mean()),
+            "true_mean_offer": float(market.mean()[0]),
+            "offer_q10": float(q[0]),
+            "offer_q50": float(q[1]),
+            "offer_q90": float(q[2]),
+            "powers_leading": float(leading.sum()),
+            "hhi": hhi,
+            "effective_poles": 1.0 / hhi,
+            "largest_share": float(share.max()),
+            "mean_load": float(load[leading].mean()),
+            "load_strength_corr": corr,
+        }
+
+    def mean_loads(self) -> np.ndarray:
+        """Each power's load averaged over the rounds played (at each round's start)."""
+        return self.load_rounds / max(self.rounds, 1)
+
+
+__all__ = ["BELIEF_RULES", "OFFER_RULES", "PATRON_BENEFITS", "POOLS", "PowerSystem", "RoundPolicy",
+           "SYSTEM_METRICS", "SystemSpec"]
