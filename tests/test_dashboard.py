@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import json
 import time
 
 import numpy as np
@@ -93,8 +94,35 @@ def _classes(root) -> list[str]:
     return [c for x in _widgets(root) for c in (getattr(x, "class_", None) or "").split()]
 
 
-def _markdown(root) -> str:
-    """The text of every template under ``root`` (solara.Markdown renders its HTML into one)."""
+def _html(root) -> str:
+    """The text of every HTML element under ``root`` (the summary and the equilibrium table)."""
+    return "\n".join(x.unsafe_innerHTML or "" for x in _widgets(root) if hasattr(x, "unsafe_innerHTML"))
+
+
+def _charts(rc) -> dict:
+    """view name -> its ECharts widget."""
+    from solara.components.echarts import EchartsWidget
+
+    return {_view_of(w): w for w in rc.find(EchartsWidget).widgets}
+
+
+def _options(rc) -> dict:
+    """view name -> the ECharts option its chart shows."""
+    return {name: w.option for name, w in _charts(rc).items()}
+
+
+def _view_of(widget) -> str:
+    return widget.option["title"]["text"].split(" (")[0]
+
+
+def _texts(root) -> list[str]:
+    """Every plain text shown under ``root``."""
+    import ipyvuetify as v
+
+    return [c for h in _widgets(root) if isinstance(h, v.Html) for c in (h.children or []) if isinstance(c, str)]
+
+
+def _templates(root) -> str:
     out = []
     for x in _widgets(root):
         t = getattr(x, "template", None)
@@ -102,12 +130,6 @@ def _markdown(root) -> str:
         if isinstance(t, str):
             out.append(t)
     return "\n".join(out)
-
-
-def _images(rc):
-    import ipywidgets as w
-
-    return [i.value for i in rc.find(w.Image).widgets]
 
 
 def test_page_renders_and_updates_after_a_step(small_scenario, monkeypatch):
@@ -119,7 +141,7 @@ def test_page_renders_and_updates_after_a_step(small_scenario, monkeypatch):
     t0 = time.perf_counter()
     box, rc = solara.render(solara.AppLayout(children=[Page()]), handle_error=False)
     try:
-        # controls: scenario, Mesa's step / play / reset, the model parameters
+        # controls: scenario, step / play / reset, the model parameters
         assert rc.find(v.Select, label="Start from scenario").widget.v_model == small_scenario
         for label in ("Step", "Reset", "▶"):
             rc.find(v.Btn, children=[label]).assert_single()
@@ -128,31 +150,49 @@ def test_page_renders_and_updates_after_a_step(small_scenario, monkeypatch):
         sliders = {s.label: s.v_model for s in rc.find(v.Slider).widgets}
         assert sliders["Protégés (= alliances)"] == 300 and sliders["delta (discount factor)"] == 0.99
         assert "phi (production cost)" in sliders and "c for this panel" in sliders
-        # views: five figures and the analytic panel
-        before = _images(rc)
-        assert len(before) == 5 and all(len(b) > 1000 for b in before)
+        # every slider's value is printed beside its label; no Mesa internals (tabs, threads, intervals)
+        texts = _texts(box)
+        assert "Protégés (= alliances): 300" in texts and "delta (discount factor): 0.990" in texts
+        assert "c: high: 0.0600" in texts and "phi (production cost): 1.100" in texts
+        assert not [x for x in _widgets(box) if isinstance(x, (v.Tab, v.Checkbox))]
+        assert not [t for t in texts if "Interval" in t or "Threads" in t or t.startswith("Step:")]
+        # views: five charts and the analytic panel; nothing needs a math renderer from a CDN
+        before = _options(rc)
+        assert set(before) == {"Alliance churn", "Distribution of c across alliances", "Breakup rate against c",
+                               "Burden-sharing", "Alliance network"}
+        assert "katex" not in _templates(box).lower()
         for cls in ("churn", "c-distribution", "breakup", "burden", "network", "analytic"):
             assert _classes(box).count(f"alliances-{cls}") == 1, cls
         rc.find(v.Html, children=["Rounds played: 0"]).assert_single()
+        assert before["Breakup rate against c"]["title"]["text"] == "Breakup rate against c (no rounds yet)"
 
+        sent = []  # options sent to the browser during the step
+        for name, widget in _charts(rc).items():
+            widget.observe(lambda change, name=name: sent.append(name), names="option")
         rc.find(v.Btn, children=["Step"]).widget.click()
         rc.find(v.Html, children=["Rounds played: 1"]).assert_single()
-        after = _images(rc)
-        assert all(a != b for a, b in zip(after, before)), "every figure is redrawn after a step"
+        after = _options(rc)
+        for name in ("Alliance churn", "Breakup rate against c", "Burden-sharing", "Alliance network"):
+            assert after[name] != before[name], f"{name} is redrawn after a step"
+        # the distribution of c did not change (no investment): its chart is not sent again
+        assert "Distribution of c across alliances" not in sent and len(sent) == 4
+        # one round is drawn as a visible point in the per-round charts
+        for name in ("Alliance churn", "Burden-sharing"):
+            series = [s for s in after[name]["series"] if s["data"]]
+            assert series and all(len(s["data"]) == 1 and s["showSymbol"] for s in series), name
+        assert after["Breakup rate against c"]["title"]["text"] == "Breakup rate against c (round 1)"
 
         # the analytic panel follows its c slider
         rc.find(v.Slider, label="c for this panel").widget.v_model = 0.05
-        rc.find(v.Slider, label="c for this panel").assert_single()
-        from scenarios.dashboard.views import equilibrium_markdown
+        assert "c = 0.0500" in _html(box)
 
-        assert "c = 0.0500" in equilibrium_markdown(1.1, 0.05, 0.99)
-
-        # the controls take effect on Reset
+        # the controls take effect on Reset, and print their new values at once
         rc.find(v.Slider, label="Protégés (= alliances)").widget.v_model = 120
+        assert "Protégés (= alliances): 120" in _texts(box)
         rc.find(v.Select, label="Investment rule").widget.v_model = "accumulate"
         rc.find(v.Btn, children=["Reset"]).widget.click()
         rc.find(v.Html, children=["Rounds played: 0"]).assert_single()
-        text = _markdown(box)
+        text = _html(box)
         assert "120 protégés" in text and "investment accumulate(" in text
         rc.find(v.Btn, children=["Step"]).widget.click()
         rc.find(v.Html, children=["Rounds played: 1"]).assert_single()
@@ -166,6 +206,28 @@ def test_page_renders_and_updates_after_a_step(small_scenario, monkeypatch):
     finally:
         rc.close()
     assert time.perf_counter() - t0 < 120
+
+
+def test_play_plays_rounds_until_paused(small_scenario, monkeypatch):
+    import ipyvuetify as v
+
+    monkeypatch.setenv(ENV_SCENARIO, small_scenario)
+    from scenarios.dashboard.app import Page
+
+    box, rc = solara.render(solara.AppLayout(children=[Page()]), handle_error=False)
+    try:
+        rc.find(v.Btn, children=["▶"]).widget.click()
+        deadline = time.monotonic() + 30
+        while "Rounds played: 0" in _texts(box) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        rc.find(v.Btn, children=["❚❚"]).widget.click()
+        time.sleep(0.5)  # a round in flight ends
+        played = [t for t in _texts(box) if t.startswith("Rounds played: ")]
+        time.sleep(0.5)
+        assert played == [t for t in _texts(box) if t.startswith("Rounds played: ")], "paused"
+        assert played != ["Rounds played: 0"]
+    finally:
+        rc.close()
 
 
 def test_cli_dashboard_rejects_a_bad_scenario_before_starting(capsys):
@@ -200,17 +262,27 @@ def test_every_view_draws_every_bundled_scenario(name):
     from scenarios.dashboard import views as dv
 
     m = DashboardModel(base_scenario=name, n_proteges=150)
-    figs = [f(m) for f in (dv.churn_figure, dv.c_distribution_figure, dv.breakup_figure, dv.burden_figure,
-                           dv.network_figure)]  # before the first round
+    options = [build(m) for build, _ in dv.CHARTS.values()]  # before the first round
     m.step()
     m.step()
-    for f in (dv.churn_figure, dv.c_distribution_figure, dv.breakup_figure, dv.burden_figure, dv.network_figure):
-        figs.append(f(m))
-    for fig in figs:
-        fig.canvas.draw()
-    md = dv.equilibrium_markdown(m.phi_center, float(np.median(m.c)), m.delta)
-    assert "P(breakup)" in md and "regime" in md
+    options += [build(m) for build, _ in dv.CHARTS.values()]
+    for opt in options:  # plain JSON (what the browser gets): no nan, no numpy numbers
+        json.loads(json.dumps(opt, allow_nan=False))
+        assert opt["title"]["text"] and "rounds 1-0" not in opt["title"]["text"]
+    rows = dict(dv.equilibrium_rows(m.phi_center, float(np.median(m.c)), m.delta))
+    assert "P(breakup)" in rows and rows["regime"].startswith("Prop.")
     assert "150 protégés" in dv.model_summary(m)
+
+
+def test_breakup_view_does_not_join_the_curve_across_its_jump_at_1_32():
+    from analytic.paper import C_PROP1
+    from scenarios.dashboard import views as dv
+
+    m = DashboardModel(base_scenario="baseline", n_proteges=100)
+    curve = dv.breakup_option(m)["series"][0]["data"]
+    gap = [i for i, (x, y) in enumerate(curve) if y is None]
+    assert len(gap) == 1 and curve[gap[0]][0] == C_PROP1
+    assert curve[gap[0] - 1][0] < C_PROP1 <= curve[gap[0] + 1][0]
 
 
 def test_outsider_model_select_offers_the_papers_and_the_scenarios():
@@ -232,12 +304,12 @@ def test_outsider_model_select_offers_the_papers_and_the_scenarios():
 def test_divided_pie_is_not_the_papers_game():
     """A scenario with [bargaining] plays analytic.bargaining's solver; the panel uses it too."""
     from analytic.bargaining import PieSolver
-    from scenarios.dashboard.views import equilibrium_markdown
+    from scenarios.dashboard.views import equilibrium_rows
 
     m = DashboardModel(base_scenario="dividing_the_pie", n_proteges=50)
     assert isinstance(m.solver, PieSolver) and not m.paper_game
-    text = equilibrium_markdown(1.1, 0.01, 0.99, m.solver)
-    assert f"| P(breakup) | {m.solver.solve(1.1, 0.01, 0.99).p_breakup:.4f}" in text
+    rows = dict(equilibrium_rows(1.1, 0.01, 0.99, m.solver))
+    assert rows["P(breakup)"] == f"{m.solver.solve(1.1, 0.01, 0.99).p_breakup:.4f}"
 
 
 def test_the_page_reads_the_scenario_file_once(small_scenario, monkeypatch):
@@ -257,7 +329,7 @@ def test_the_page_reads_the_scenario_file_once(small_scenario, monkeypatch):
         rc.find(v.Btn, children=["Step"]).widget.click()
         rc.find(v.Slider, label="Protégés (= alliances)").widget.v_model = 120
         rc.find(v.Btn, children=["Reset"]).widget.click()
-        assert "120 protégés" in _markdown(box)
+        assert "120 protégés" in _html(box)
     finally:
         rc.close()
     assert [str(p) for p in reads] == [small_scenario]

@@ -108,6 +108,57 @@ class _Server:
                 self.proc.wait()
 
 
+PIXELS = "v => { const c = document.querySelector('.alliances-' + v + ' canvas'); return c ? c.toDataURL() : null; }"
+
+
+def _chart_pixels(page, charts) -> dict:
+    """Each chart's picture as the browser drew it (its canvas as a data URL)."""
+    return {v: page.evaluate(PIXELS, v) for v in charts}
+
+
+def _wait_until_redrawn(page, charts, before: dict) -> None:
+    """Wait until the picture of every chart in ``charts`` differs from ``before``."""
+    page.wait_for_function(
+        "before => Object.entries(before).every(([v, px]) => { "
+        "const c = document.querySelector('.alliances-' + v + ' canvas'); return c && c.toDataURL() !== px; })",
+        arg=before, polling=50,
+    )
+
+
+def _rounds_played(page) -> int:
+    text = page.locator(".alliances-rounds").inner_text()
+    return int(text.rsplit(":", 1)[1])
+
+
+def _play_rate(page, start: int, seconds: float) -> float:
+    """Rounds per second while ▶ plays for about ``seconds`` (the counter as the page shows it)."""
+    page.get_by_role("button", name="▶").click()
+    page.wait_for_function(
+        "n => parseInt(document.querySelector('.alliances-rounds').innerText.split(':')[1]) > n", arg=start)
+    t0, n0 = time.perf_counter(), _rounds_played(page)
+    time.sleep(seconds)
+    n1, t1 = _rounds_played(page), time.perf_counter()
+    page.get_by_role("button", name="❚❚").click()
+    page.get_by_role("button", name="▶").wait_for()
+    return (n1 - n0) / (t1 - t0)
+
+
+def _check_sidebar_keeps_its_width(page, scenario: str) -> None:
+    """After choosing ``scenario`` (long outsider-model names), the sidebar keeps its width and
+    the views start right of it (nothing cut off)."""
+    from scenarios.dashboard.app import SIDEBAR_WIDTH
+
+    page.locator(".alliances-scenario .v-select").click()
+    page.get_by_role("option", name=scenario).click()
+    page.get_by_text(f"({scenario})").first.wait_for()
+    page.locator(".alliances-churn canvas").first.wait_for()
+    time.sleep(1.0)
+    drawer = page.locator(".v-navigation-drawer").bounding_box()
+    views = page.locator(".alliances-views").bounding_box()
+    assert drawer["width"] <= SIDEBAR_WIDTH + 1, drawer
+    assert views["x"] >= drawer["x"] + drawer["width"] - 1, (drawer, views)
+
+
 def test_dashboard_in_a_headless_browser(tmp_path):
     reason = _skip_reason()
     if reason:
@@ -130,28 +181,40 @@ def test_dashboard_in_a_headless_browser(tmp_path):
             try:
                 page = ctx.new_page()
                 page.set_default_timeout(90_000)
+                failed = []  # the page needs no internet: every request is answered by the server
+                page.on("response", lambda r: r.status >= 400 and failed.append(f"{r.status} {r.url}"))
+                page.on("requestfailed", lambda r: failed.append(f"failed {r.url}"))
                 page.goto(url)
                 step = page.get_by_role("button", name="Step")
                 step.wait_for()
                 for view in ("churn", "c-distribution", "breakup", "burden", "network"):
-                    page.locator(f".alliances-{view} img").wait_for()
+                    page.locator(f".alliances-{view} canvas").first.wait_for()
                 page.get_by_text("Analytic equilibrium").wait_for()
                 page.get_by_text("Rounds played: 0", exact=True).wait_for()
                 charts = ("churn", "breakup", "burden", "network")
-                before = {v: page.locator(f".alliances-{v} img").get_attribute("src") for v in charts}
+                time.sleep(1.0)  # let the first pictures paint
+                before = _chart_pixels(page, charts)
+                step_times = []
                 for i in range(1, steps + 1):
+                    srcs = _chart_pixels(page, charts)
+                    t_click = time.perf_counter()
                     step.click()
                     page.get_by_text(f"Rounds played: {i}", exact=True).wait_for()
-                # the figures arrive just after the step counter: wait for the last one to change
-                page.wait_for_function(
-                    "src => document.querySelector('.alliances-network img').getAttribute('src') !== src",
-                    arg=before["network"],
-                )
-                after = {v: page.locator(f".alliances-{v} img").get_attribute("src") for v in charts}
+                    _wait_until_redrawn(page, charts, srcs)
+                    step_times.append(time.perf_counter() - t_click)
+                print(f"MEASURED step (click to every chart redrawn): "
+                      f"{', '.join(f'{t:.2f}' for t in step_times)} s")
+                rate = _play_rate(page, steps, seconds=6.0)
+                print(f"MEASURED play: {rate:.2f} rounds/s")
+                steps = _rounds_played(page)
+                after = _chart_pixels(page, charts)
                 changed = [v for v in charts if after[v] != before[v]]
                 assert changed == list(charts), f"charts that did not change after {steps} steps: " \
                     f"{sorted(set(charts) - set(changed))}"
-                time.sleep(1.0)  # let the last images paint
+                assert not failed, f"requests the server could not answer: {failed[:5]}"
+                assert not [ln for ln in server.lines if "katex" in ln.lower() or "cdn" in ln.lower()], \
+                    "\n".join(server.lines[-20:])
+                time.sleep(1.0)  # let the last pictures paint
                 shot = tmp_path / "dashboard.png"
                 page.screenshot(path=str(shot), full_page=True)
                 assert shot.stat().st_size > 50_000
@@ -161,6 +224,7 @@ def test_dashboard_in_a_headless_browser(tmp_path):
                     Path(extra).parent.mkdir(parents=True, exist_ok=True)
                     shutil.copyfile(shot, extra)
                     print(f"screenshot: {extra}")
+                _check_sidebar_keeps_its_width(page, "strategic_outsiders")
             finally:
                 ctx.close()
     finally:

@@ -1,8 +1,10 @@
-"""The dashboard's controls: the starting scenario and Mesa's "Model Parameters" card."""
+"""The dashboard's controls: the starting scenario and the model's parameters (each shown with its value)."""
 
 from __future__ import annotations
 
 import os
+
+import solara
 
 from agents.investment import INVESTMENT_RULES
 from scenarios.dashboard.model import (
@@ -37,7 +39,7 @@ def _slider(kind, label, value, lo, hi, step):
 
 
 def model_params(scenario: str | Scenario = DEFAULT_SCENARIO) -> dict:
-    """Mesa ``model_params`` for SolaraViz: every control starts at the scenario's value (a
+    """The model's parameters as control specs (Mesa's ``model_params`` format): every control starts at the scenario's value (a
     Scenario, name or path; a loaded Scenario is passed on to the model, not read again)."""
     sc = as_scenario(scenario)
     s = scenario_settings(sc)
@@ -62,3 +64,46 @@ def model_params(scenario: str | Scenario = DEFAULT_SCENARIO) -> dict:
         "outsiders": {"type": "Select", "label": "Outsider model", "value": s["outsiders"],
                       "values": list(outsider_choices(sc))},
     }
+
+
+def value_text(spec: dict, value) -> str:
+    """A control's value as the sidebar prints it beside its label."""
+    if spec["type"] == "SliderInt":
+        return f"{int(value):,}"
+    if spec["type"] == "SliderFloat":
+        step = f"{spec.get('step') or 0.001:g}"  # as many decimals as the slider's step has
+        digits = max(2, len(step.split(".")[1]) if "." in step else 0)
+        return f"{float(value):.{digits}f}"
+    return str(value)
+
+
+@solara.component
+def ParameterInput(name: str, spec: dict, value, on_value):
+    """One of the model's parameters: its label with its value, then its slider, select or text field."""
+    kind = spec["type"]
+    with solara.Column(classes=["alliances-param", f"alliances-param-{name}"], gap="0px"):
+        if kind in ("SliderInt", "SliderFloat"):
+            solara.Text(f"{spec['label']}: {value_text(spec, value)}", classes=["alliances-param-label"])
+            slider = solara.SliderInt if kind == "SliderInt" else solara.SliderFloat
+            slider(spec["label"], value=value, on_value=on_value, min=spec["min"], max=spec["max"],
+                   step=spec["step"], thumb_label=False)
+        elif kind == "Select":
+            solara.Select(spec["label"], value=value, values=spec["values"], on_value=on_value)
+        elif kind == "InputText":
+            solara.InputText(spec["label"], value=value, on_value=on_value)
+        else:
+            raise ValueError(f"{name}: control type must be SliderInt, SliderFloat, Select or InputText, got {kind!r}")
+
+
+def initial_values(params: dict) -> dict:
+    """The keyword arguments of DashboardModel that ``params`` (from :func:`model_params`) starts with."""
+    return {k: (v["value"] if isinstance(v, dict) else v) for k, v in params.items()}
+
+
+@solara.component
+def ParameterInputs(params: dict, values: solara.Reactive[dict]):
+    """Every adjustable parameter of ``params``; changes go into ``values`` (used on *Reset*)."""
+    for name, spec in params.items():
+        if isinstance(spec, dict):
+            ParameterInput(name, spec, values.value[name],
+                           lambda v, name=name: values.set({**values.value, name: v}))

@@ -1,181 +1,194 @@
-"""The dashboard's views: solara components drawing matplotlib figures of a DashboardModel.
+"""The dashboard's views: ECharts charts (drawn by the browser) and the equilibrium panel.
 
-Every view reads summaries (the DataCollector's per-round metrics, histograms of
-the model's arrays, the running breakup counts per band of c) or the model's
-fixed network sample, never every agent, so a step costs the same whatever the
-population. Each view calls ``update_counter.get()`` (Mesa's redraw signal) so
-that it is drawn again after every step.
+Each chart is an ECharts ``option`` (a plain dict of small summaries: the
+DataCollector's per-round metrics, histograms of the model's arrays, the running
+breakup counts per band of c, the fixed network sample), built by a
+``*_option(model)`` function in a few milliseconds whatever the population, and
+drawn by the browser's ECharts (shipped offline by ``solara-assets``). A view
+rebuilds its option only when what it shows changed (its key: the model and
+the round, or the c values for the distribution of c), so a step sends a few
+kilobytes and redraws nothing that did not change.
 """
 
 from __future__ import annotations
 
+import html
+import math
+
 import numpy as np
 import solara
-from matplotlib.figure import Figure
-from mesa.visualization.utils import update_counter
 
 from analytic.paper import C_PROP1
 from scenarios.dashboard.model import DashboardModel
+from scenarios.output.style import PALETTE, VIRIDIS, broken_at
 
-FIGSIZE = (6.4, 3.7)
-BLUE, ORANGE, GREEN, RED, GREY = "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#7f7f7f"
-RC = {
-    "font.size": 10,
-    "axes.titlesize": 12,
-    "axes.titleweight": "bold",
-    "axes.labelsize": 10.5,
-    "legend.fontsize": 9,
-    "axes.grid": True,
-    "grid.alpha": 0.35,
-    "axes.spines.top": False,
-    "axes.spines.right": False,
-}
+BLUE, ORANGE, GREEN, RED, GREY, NAVY = (PALETTE[k] for k in ("blue", "orange", "green", "red", "grey", "navy"))
+CHART_HEIGHT = "330px"
+NETWORK_HEIGHT = "470px"
+RING = 2.15  # radius of the ad hoc partners' ring in the network view
 
 
-def _figure(figsize=FIGSIZE, margins=(0.11, 0.97, 0.14, 0.9)):
-    """A figure with one axes and fixed margins (left, right, bottom, top): faster than a layout engine."""
-    import matplotlib
-
-    with matplotlib.rc_context(RC):
-        fig = Figure(figsize=figsize, dpi=100)
-        fig.subplots_adjust(left=margins[0], right=margins[1], bottom=margins[2], top=margins[3])
-        ax = fig.add_subplot()
-    return fig, ax
+# ---------------------------------------------------------------- common parts
+def _num(x) -> float | None:
+    """A JSON number (None for nan / inf: ECharts leaves a gap)."""
+    x = float(x)
+    return x if math.isfinite(x) else None
 
 
-def _show(fig, model: DashboardModel, name: str):
-    """Draw ``fig`` as a PNG; the wrapper's class names the view for tests."""
-    with solara.Column(classes=[f"alliances-view alliances-{name}"], style={"width": "100%"}):
-        solara.FigureMatplotlib(fig, format="png", dependencies=[id(model), model.steps, update_counter.value])
+def _points(x, y) -> list:
+    return [[_num(a), _num(b)] for a, b in zip(x, y)]
 
 
-def _steps(model: DashboardModel):
-    return model.datacollector.get_model_vars_dataframe()
+def _base(title: str, xname: str, yname: str, *, xmin=None, xmax=None, ymin=0.0, ymax=None) -> dict:
+    """An option with a title, a legend under it, value axes with names and no animation."""
+    return {
+        "animation": False,
+        "title": {"text": title, "left": "center", "top": 2, "textStyle": {"fontSize": 14, "lineHeight": 18}},
+        "legend": {"top": 26, "textStyle": {"fontSize": 11}, "itemGap": 14},
+        "tooltip": {"trigger": "axis"},
+        "grid": {"left": 62, "right": 24, "top": 64, "bottom": 46},
+        "xAxis": {"type": "value", "name": xname, "nameLocation": "middle", "nameGap": 26,
+                  "min": xmin, "max": xmax, "splitLine": {"lineStyle": {"opacity": 0.4}}},
+        "yAxis": {"type": "value", "name": yname, "nameLocation": "middle", "nameGap": 44,
+                  "min": ymin, "max": ymax, "splitLine": {"lineStyle": {"opacity": 0.4}}},
+        "series": [],
+    }
 
 
-def _empty(ax, text="press Step or ▶ to play rounds"):
-    ax.text(0.5, 0.5, text, ha="center", va="center", transform=ax.transAxes, color=GREY, fontsize=11)
+def _line(name, data, color, *, width=2.0, dash="solid", symbols=True, **extra) -> dict:
+    return {"type": "line", "name": name, "data": data, "color": color, "showSymbol": symbols, "symbolSize": 5,
+            "lineStyle": {"width": width, "type": dash}, **extra}
 
 
-# ---------------------------------------------------------------- churn
-def churn_figure(model: DashboardModel) -> Figure:
-    import matplotlib
-
-    fig, ax = _figure()
-    df = _steps(model)
-    with matplotlib.rc_context(RC):
-        if len(df):
-            x = np.arange(1, len(df) + 1)
-            ax.plot(x, df["churn_rate"], color=RED, lw=1.8, label="breakups / alliances")
-            ax.plot(x, df["share_searching"], color=BLUE, lw=1.3, alpha=0.8, label="protégés searching outside")
-            ax.set_xlim(0.5, max(len(df), 10) + 0.5)
-            ax.legend(loc="upper right", frameon=True)
-        else:
-            _empty(ax)
-        ax.set_ylim(0, 1.03)
-        ax.set(xlabel="round", ylabel="share of alliances",
-               title=f"Alliance churn (round {model.steps}, {model.total_breakups:,} breakups)")
-    return fig
+def _c_marker(label: str = "c = 1/32") -> dict:
+    """A dotted vertical line at c = 1/32 (above it Prop. 1 holds), for a series' markLine."""
+    return {"symbol": "none", "silent": True, "lineStyle": {"type": "dotted", "color": "#000", "width": 1},
+            "label": {"formatter": label, "position": "insideEndTop", "fontSize": 10},
+            "data": [{"xAxis": C_PROP1}]}
 
 
-@solara.component
-def ChurnView(model: DashboardModel):
-    update_counter.get()
-    _show(churn_figure(model), model, "churn")
+def _subtitle(option: dict, text: str) -> dict:
+    """A second, smaller title line (the legend and the plot move down to make room)."""
+    option["title"].update(subtext=text, itemGap=6, subtextStyle={"fontSize": 11, "lineHeight": 14})
+    option["legend"]["top"] = 44
+    option["grid"]["top"] = 80
+    return option
 
 
-# ----------------------------------------------------- distribution of c
-def c_distribution_figure(model: DashboardModel) -> Figure:
-    import matplotlib
-
-    fig, ax = _figure()
-    with matplotlib.rc_context(RC):
-        hi = model.c_view_max
-        bins = np.linspace(0, hi, 31)
-        ax.hist(np.clip(model.c_start, 0, hi), bins=bins, color=GREY, alpha=0.35,
-                label="starting levels", weights=np.full(model.n_proteges, 1 / model.n_proteges))
-        ax.hist(np.clip(model.c, 0, hi), bins=bins, color=GREEN, alpha=0.75, histtype="stepfilled",
-                label=f"now (median {np.median(model.c):.3f})",
-                weights=np.full(model.n_proteges, 1 / model.n_proteges))
-        ax.axvline(C_PROP1, ls=":", color="k", lw=1)
-        ax.text(C_PROP1, 0.5, "c = 1/32 ", transform=ax.get_xaxis_transform(), va="center", ha="right",
-                rotation=90, fontsize=8.5, color="k")
-        ax.set(xlabel="search cost c (institutional integration)", ylabel="share of alliances",
-               title=f"Distribution of c across alliances (round {model.steps})", xlim=(0, hi))
-        ax.legend(loc="upper right")
-    return fig
+def nice_max(x: float) -> float:
+    """``x`` rounded up to two significant digits (an axis end with a short label)."""
+    if x <= 0:
+        return 1.0
+    scale = 10.0 ** (math.floor(math.log10(x)) - 1)
+    return math.ceil(round(x / scale, 9)) * scale
 
 
-@solara.component
-def CDistributionView(model: DashboardModel):
-    update_counter.get()
-    _show(c_distribution_figure(model), model, "c-distribution")
+def _empty(option: dict, text: str = "press Step or ▶ to play rounds") -> dict:
+    option["graphic"] = [{"type": "text", "left": "center", "top": "middle",
+                          "style": {"text": text, "fill": GREY, "fontSize": 13}}]
+    return option
 
 
-# --------------------------------------------------- breakup rate against c
-def breakup_figure(model: DashboardModel) -> Figure:
-    import matplotlib
-
-    fig, ax = _figure()
-    with matplotlib.rc_context(RC):
-        grid, curve = model.analytic_curve()
-        if curve.size:
-            ax.plot(grid, curve, color="k", lw=1.8, label="analytic p_breakup", zorder=3)
-        else:
-            ax.text(0.98, 0.6, "analytic curve: U[0, 1] outsiders only", transform=ax.transAxes,
-                    ha="right", color=GREY, fontsize=9)
-        mid, rate, half, n = model.breakup_bands()
-        if mid.size:
-            ax.errorbar(mid, rate, yerr=half, fmt="o", ms=4.5, color=ORANGE, ecolor=ORANGE, alpha=0.9,
-                        capsize=2, label=f"simulated, 95% CI ({int(n.sum()):,} alliance-rounds)", zorder=4)
-        else:
-            _empty(ax)
-        ax.axvline(C_PROP1, ls=":", color=GREY, lw=1)
-        top = max(float(np.nanmax(curve)) if curve.size else 0.0, float(np.nanmax(rate + half)) if mid.size else 0.0)
-        ax.set_ylim(0, min(1.0, max(0.05, top * 1.15)))
-        ax.set(xlim=(0, model.c_view_max), xlabel="search cost c",
-               ylabel="breakups per alliance-round", title=f"Breakup rate against c (rounds 1-{model.steps})")
-        ax.legend(loc="upper right")
-    return fig
+def _round_axis(option: dict, rounds: int) -> dict:
+    option["xAxis"].update(min=0.5 if rounds < 10 else 1, max=max(rounds, 10) + (0.5 if rounds < 10 else 0),
+                           minInterval=1, axisLabel={"formatter": "{value}"})
+    return option
 
 
-@solara.component
-def BreakupView(model: DashboardModel):
-    update_counter.get()
-    _show(breakup_figure(model), model, "breakup")
+def _metric(model: DashboardModel, name: str) -> list:
+    """The DataCollector's per-round values of ``name`` (rounds 1, 2, ...)."""
+    return model.datacollector.model_vars.get(name, [])
 
 
-# -------------------------------------------------------------- burden sharing
-def burden_figure(model: DashboardModel) -> Figure:
-    import matplotlib
-
-    fig, ax = _figure()
-    df = _steps(model)
-    with matplotlib.rc_context(RC):
-        if len(df):
-            x = np.arange(1, len(df) + 1)
-            floor = df["phi"] - 1.0
-            ax.fill_between(x, floor, df["mean_contribution"], color=BLUE, alpha=0.15,
-                            label="above the minimum (the protégé's gain)")
-            ax.plot(x, df["mean_contribution"], color=BLUE, lw=1.8, label="patron's mean contribution")
-            ax.plot(x, floor, color="k", ls="--", lw=1.2, label="free-riding minimum phi - 1")
-            ax.set_xlim(0.5, max(len(df), 10) + 0.5)
-            ax.set_ylim(0, 1)
-            ax.legend(loc="upper right")
-        else:
-            _empty(ax)
-            ax.set_ylim(0, 1)
-        ax.set(xlabel="round", ylabel="contribution (alliances that acted)", title=f"Burden-sharing (round {model.steps})")
-    return fig
+def rounds_label(rounds: int) -> str:
+    """'no rounds yet', 'round 1' or 'rounds 1-N'."""
+    return "no rounds yet" if rounds == 0 else ("round 1" if rounds == 1 else f"rounds 1-{rounds}")
 
 
-@solara.component
-def BurdenView(model: DashboardModel):
-    update_counter.get()
-    _show(burden_figure(model), model, "burden")
+# ---------------------------------------------------------------- the charts
+def churn_option(model: DashboardModel) -> dict:
+    """Breakups per alliance and the share of protégés searching outside, per round."""
+    churn, searching = _metric(model, "churn_rate"), _metric(model, "share_searching")
+    n = len(churn)
+    opt = _base(f"Alliance churn ({rounds_label(n)}, {model.total_breakups:,} breakups)", "round",
+                "share of alliances", ymax=1.0)
+    x = np.arange(1, n + 1)
+    opt["series"] = [
+        _line("breakups / alliances", _points(x, churn), RED, symbols=n <= 30),
+        _line("protégés searching outside", _points(x, searching), BLUE, width=1.5, symbols=n <= 30),
+    ]
+    _round_axis(opt, n)
+    return opt if n else _empty(opt)
 
 
-# ---------------------------------------------------------------- network
+def c_distribution_option(model: DashboardModel) -> dict:
+    """The distribution of c across alliances now against the starting levels (shares of alliances)."""
+    hi = model.c_view_max
+    edges = np.linspace(0.0, hi, 31)
+    w = 1.0 / max(model.n_proteges, 1)
+
+    def steps(values):
+        h = np.histogram(np.clip(values, 0.0, hi), bins=edges)[0] * w
+        return _points(edges, np.append(h, h[-1]))
+
+    opt = _base("Distribution of c across alliances", "search cost c (institutional integration)",
+                "share of alliances", xmin=0.0, xmax=nice_max(hi))
+    opt["tooltip"] = {"trigger": "axis", "valueFormatter": None}
+    opt["series"] = [
+        _line("starting levels", steps(model.c_start), GREY, width=1.0, symbols=False, step="end",
+              areaStyle={"opacity": 0.3}),
+        _line(f"now (median {np.median(model.c):.3f})" if model.n_proteges else "now", steps(model.c), GREEN,
+              width=1.5, symbols=False, step="end", areaStyle={"opacity": 0.45}, markLine=_c_marker()),
+    ]
+    return opt
+
+
+def breakup_option(model: DashboardModel) -> dict:
+    """Simulated breakups per alliance-round per band of c (95% intervals) under the analytic curve."""
+    opt = _base(f"Breakup rate against c ({rounds_label(model.steps)})", "search cost c",
+                "breakups per alliance-round", xmin=0.0, xmax=nice_max(model.c_view_max))
+    grid, curve = model.analytic_curve()
+    series = []
+    if curve.size:  # the curve jumps at c = 1/32: no line across the jump
+        x, y = broken_at(grid, curve, C_PROP1)
+        series.append(_line("analytic P(breakup)", _points(x, y), "#000", symbols=False, connectNulls=False))
+    mid, rate, half, n = model.breakup_bands()
+    bars = []
+    for m, r, h in zip(mid, rate, half):
+        bars += [[_num(m), _num(max(r - h, 0.0))], [_num(m), _num(r + h)], None]
+    series.append({"type": "scatter", "name": f"simulated, 95% CI ({int(n.sum()):,} alliance-rounds)",
+                   "data": _points(mid, rate), "color": ORANGE, "symbolSize": 7, "markLine": _c_marker()})
+    series.append({"type": "line", "name": "95% interval", "data": bars, "color": ORANGE, "showSymbol": False,
+                   "connectNulls": False, "lineStyle": {"width": 1.5}, "legendHoverLink": False,
+                   "tooltip": {"show": False}})
+    opt["series"] = series
+    opt["legend"]["data"] = [s["name"] for s in series if s["name"] != "95% interval"]
+    top = max(float(np.nanmax(curve)) if curve.size else 0.0, float(np.nanmax(rate + half)) if mid.size else 0.0)
+    opt["yAxis"]["max"] = _num(round(min(1.0, max(0.05, top * 1.15)), 2))
+    if not curve.size:
+        _subtitle(opt, "no analytic curve: the paper's game only")
+    return opt if mid.size else _empty(opt)
+
+
+def burden_option(model: DashboardModel) -> dict:
+    """The patron's mean contribution in alliances that acted, against the free-riding minimum phi - 1."""
+    contrib, phi = _metric(model, "mean_contribution"), _metric(model, "phi")
+    n = len(contrib)
+    opt = _base(f"Burden-sharing ({rounds_label(n)})", "round", "contribution (alliances that acted)", ymax=1.0)
+    x = np.arange(1, n + 1)
+    floor = np.asarray(phi, dtype=float) - 1.0
+    few = n <= 30
+    # the shaded gap: the contribution's area, covered below the minimum by the minimum's white area
+    opt["series"] = [
+        _line("patron's mean contribution", _points(x, contrib), BLUE, symbols=few, areaStyle={"opacity": 0.18}),
+        _line("free-riding minimum phi - 1", _points(x, floor), "#000", width=1.2, dash="dashed", symbols=few,
+              areaStyle={"color": "#fff", "opacity": 1.0}),
+    ]
+    _subtitle(opt, "shaded: the contribution above the minimum (what protégés extract)")
+    _round_axis(opt, n)
+    return opt if n else _empty(opt)
+
+
 def network_layout(model: DashboardModel):
     """Positions of the sampled network: hub patrons on an inner circle, ad hoc partners on an outer ring.
 
@@ -188,22 +201,14 @@ def network_layout(model: DashboardModel):
         pos[int(h)] = (np.cos(a), np.sin(a))
     prot = model.net_proteges
     powers = model.patron_of[prot]
-    m = model.n_ad_hoc
     for p in np.unique(powers):
         p = int(p)
-        if p in pos:
-            continue
-        if p >= model.n_patrons:
-            j = p - model.n_patrons
-            a = np.pi / 2 + 2 * np.pi * (j + 0.5) / m
-            pos[p] = (2.15 * np.cos(a), 2.15 * np.sin(a))
-        else:  # a patron outside the hubs (cannot happen: breakups go to ad hoc partners)
-            pos[p] = (0.0, 0.0)
+        if p not in pos:  # an ad hoc partner on the ring (a patron outside the hubs cannot hold a sampled protégé)
+            pos[p] = _ring_position(model, p) if p >= model.n_patrons else (0.0, 0.0)
     xy = np.zeros((prot.size, 2))
     order = np.argsort(powers, kind="stable")
     sp = powers[order]
-    starts = np.searchsorted(sp, sp, side="left")
-    rank = np.arange(sp.size) - starts
+    rank = np.arange(sp.size) - np.searchsorted(sp, sp, side="left")
     counts = np.bincount(sp, minlength=int(sp.max()) + 1 if sp.size else 1)[sp]
     for i, o in enumerate(order):
         p = int(sp[i])
@@ -215,73 +220,91 @@ def network_layout(model: DashboardModel):
     return pos, xy, powers
 
 
-def network_figure(model: DashboardModel) -> Figure:
-    import matplotlib
+def _ring_position(model: DashboardModel, power: int) -> tuple[float, float]:
+    a = np.pi / 2 + 2 * np.pi * (power - model.n_patrons + 0.5) / model.n_ad_hoc
+    return RING * np.cos(a), RING * np.sin(a)
 
-    fig, ax = _figure(figsize=(6.4, 5.6), margins=(0.01, 0.99, 0.08, 0.94))
-    with matplotlib.rc_context(RC):
-        pos, xy, powers = network_layout(model)
-        prot = model.net_proteges
-        # the pool, faintly
-        m = model.n_ad_hoc
-        a = np.pi / 2 + 2 * np.pi * (np.arange(m) + 0.5) / m
-        ax.scatter(2.15 * np.cos(a), 2.15 * np.sin(a), s=4, color=GREY, alpha=0.25, lw=0, zorder=1)
-        # ties protégé - patron
-        for (x, y), p in zip(xy, powers):
-            px, py = pos[int(p)]
-            ax.plot([x, px], [y, py], color=GREY, lw=0.5, alpha=0.6, zorder=2)
-        # powers
-        hubs = [int(h) for h in model.net_hubs]
-        all_counts = np.bincount(model.patron_of, minlength=len(model.powers))
-        if hubs:
-            hx = np.array([pos[h] for h in hubs])
-            ax.scatter(hx[:, 0], hx[:, 1], s=60 + 12 * np.sqrt(all_counts[hubs]), marker="s", color="#1f3b73",
-                       zorder=4, label="patron (hub)")
-        adhoc = [p for p in pos if p >= model.n_patrons]
-        if adhoc:
-            axy = np.array([pos[p] for p in adhoc])
-            ax.scatter(axy[:, 0], axy[:, 1], s=45, marker="D", color=ORANGE, edgecolor="k", lw=0.4,
-                       zorder=4, label="ad hoc partner, now a patron")
-        # protégés, coloured by c
-        sc = ax.scatter(xy[:, 0], xy[:, 1], s=22, c=model.c[prot], cmap="viridis", vmin=0,
-                        vmax=model.c_view_max, edgecolor="white", lw=0.3, zorder=5, label="protégé")
-        # last round's breakups: the protégé ringed red, an arrow from the old patron to the new
-        idx = {int(p): i for i, p in enumerate(prot)}
-        for q, old, new in model.last_moves:
-            i = idx[q]
-            if old in pos:
-                ox, oy = pos[old]
-            else:
-                ox, oy = (0.0, 0.0) if old < model.n_patrons else (
-                    2.15 * np.cos(np.pi / 2 + 2 * np.pi * (old - model.n_patrons + 0.5) / m),
-                    2.15 * np.sin(np.pi / 2 + 2 * np.pi * (old - model.n_patrons + 0.5) / m))
-            ax.annotate("", xy=tuple(xy[i]), xytext=(ox, oy),
-                        arrowprops=dict(arrowstyle="->", color=RED, lw=1.1, alpha=0.85,
-                                        connectionstyle="arc3,rad=0.15"), zorder=6)
-        if model.last_moves:
-            mv = np.array([idx[q] for q, _, _ in model.last_moves])
-            ax.scatter(xy[mv, 0], xy[mv, 1], s=70, facecolor="none", edgecolor=RED, lw=1.4, zorder=7,
-                       label="broke up last round")
-        cb = fig.colorbar(sc, ax=ax, shrink=0.7, pad=0.01)
-        cb.set_label("search cost c")
-        ax.set_aspect("equal")
-        ax.set_xlim(-2.55, 2.55)
-        ax.set_ylim(-2.55, 2.55)
-        ax.set_xticks([])
-        ax.set_yticks([])
-        ax.grid(False)
-        for s in ax.spines.values():
-            s.set_visible(False)
-        ax.set_title(f"Alliance network (sample: {len(hubs)} patrons, {prot.size} of "
-                     f"{model.n_proteges:,} protégés)", fontsize=11)
-        ax.legend(loc="lower center", bbox_to_anchor=(0.5, -0.1), ncol=2, fontsize=8.5, frameon=False)
-    return fig
+
+def network_option(model: DashboardModel) -> dict:
+    """A fixed sample of the network: hub patrons, their starting protégés (coloured by c), the
+    ad hoc partners that now hold some of them, and last round's breakups as red arrows."""
+    pos, xy, powers = network_layout(model)
+    prot = model.net_proteges
+    hubs = [int(h) for h in model.net_hubs]
+    all_counts = np.bincount(model.patron_of, minlength=len(model.powers))
+    ring = [_ring_position(model, model.n_patrons + j) for j in range(model.n_ad_hoc)]
+    ties = [{"coords": [[_num(x), _num(y)], [_num(pos[int(p)][0]), _num(pos[int(p)][1])]]}
+            for (x, y), p in zip(xy, powers)]
+    idx = {int(p): i for i, p in enumerate(prot)}
+    arrows, ringed = [], []
+    for q, old, new in model.last_moves:
+        ox, oy = pos.get(old) or (_ring_position(model, old) if old >= model.n_patrons else (0.0, 0.0))
+        tx, ty = xy[idx[q]]
+        arrows.append({"coords": [[_num(ox), _num(oy)], [_num(tx), _num(ty)]]})
+        ringed.append([_num(tx), _num(ty)])
+    adhoc = [p for p in pos if p >= model.n_patrons]
+    hidden_axis = {"type": "value", "min": -2.5, "max": 2.5, "show": False}
+    series = [
+        {"type": "scatter", "name": "ad hoc partners (the pool)", "data": [[_num(x), _num(y)] for x, y in ring],
+         "symbolSize": 3, "itemStyle": {"color": GREY, "opacity": 0.35}, "silent": True},
+        {"type": "lines", "name": "ties", "coordinateSystem": "cartesian2d", "data": ties, "silent": True,
+         "lineStyle": {"color": GREY, "width": 0.6, "opacity": 0.6}},
+        {"type": "scatter", "name": "patron (hub)", "symbol": "rect", "itemStyle": {"color": NAVY},
+         "data": [{"value": [_num(pos[h][0]), _num(pos[h][1]), int(all_counts[h])],
+                   "symbolSize": _num(8 + 1.6 * np.sqrt(all_counts[h]))} for h in hubs]},
+        {"type": "scatter", "name": "ad hoc partner, now a patron", "symbol": "diamond", "symbolSize": 11,
+         "itemStyle": {"color": ORANGE, "borderColor": "#000", "borderWidth": 0.5},
+         "data": [[_num(pos[p][0]), _num(pos[p][1])] for p in adhoc]},
+        {"type": "scatter", "name": "protégé", "symbolSize": 6, "itemStyle": {"borderColor": "#fff", "borderWidth": 0.5},
+         "data": [[_num(x), _num(y), _num(c)] for (x, y), c in zip(xy, model.c[prot])]},
+        {"type": "lines", "name": "breakup arrows", "coordinateSystem": "cartesian2d", "data": arrows,
+         "symbol": ["none", "arrow"], "symbolSize": 7, "silent": True,
+         "lineStyle": {"color": RED, "width": 1.2, "opacity": 0.85, "curveness": 0.15}},
+        {"type": "scatter", "name": "broke up last round", "symbolSize": 11, "data": ringed, "silent": True,
+         "itemStyle": {"color": "rgba(0,0,0,0)", "borderColor": RED, "borderWidth": 1.5}},
+    ]
+    return {
+        "animation": False,
+        "title": {"text": f"Alliance network (sample: {len(hubs)} patrons, {prot.size} of "
+                          f"{model.n_proteges:,} protégés)", "left": "center", "top": 2,
+                  "textStyle": {"fontSize": 14}},
+        "legend": {"bottom": 0, "textStyle": {"fontSize": 11},
+                   "data": ["patron (hub)", "ad hoc partner, now a patron", "protégé", "broke up last round"]},
+        "grid": {"left": 10, "right": 80, "top": 34, "bottom": 40},
+        "xAxis": hidden_axis, "yAxis": dict(hidden_axis),
+        "visualMap": {"type": "continuous", "seriesIndex": 4, "dimension": 2, "min": 0.0,
+                      "max": _num(model.c_view_max), "inRange": {"color": list(VIRIDIS)}, "calculable": False,
+                      "right": 6, "top": "middle", "itemHeight": 200, "precision": 3,
+                      "text": ["search cost c", ""], "textStyle": {"fontSize": 11}},
+        "series": series,
+    }
+
+
+#: view name -> (the function building its option, its height).
+CHARTS = {
+    "churn": (churn_option, CHART_HEIGHT),
+    "c-distribution": (c_distribution_option, CHART_HEIGHT),
+    "breakup": (breakup_option, CHART_HEIGHT),
+    "burden": (burden_option, CHART_HEIGHT),
+    "network": (network_option, NETWORK_HEIGHT),
+}
+
+
+def chart_key(name: str, model: DashboardModel, rounds: int) -> tuple:
+    """What a chart's picture depends on: the model and its round, or for the distribution of c, its c values."""
+    if name == "c-distribution":
+        return (id(model), hash(model.c.tobytes()))
+    return (id(model), rounds)
 
 
 @solara.component
-def NetworkView(model: DashboardModel):
-    update_counter.get()
-    _show(network_figure(model), model, "network")
+def Chart(name: str, model: DashboardModel, rounds: int):
+    """One chart, its option rebuilt only when its key changes."""
+    build, height = CHARTS[name]
+    option = solara.use_memo(lambda: build(model), [chart_key(name, model, rounds)])
+    with solara.Column(classes=[f"alliances-view alliances-{name}"], style={"width": "100%"}):
+        solara.FigureEcharts(option=option, attributes={"style": f"height: {height}; width: 100%"},
+                             responsive=True)
 
 
 # ------------------------------------------------------- analytic equilibrium
@@ -293,41 +316,44 @@ def _fmt(v, digits=4):
     return f"{v:.{digits}f}"
 
 
-def equilibrium_markdown(phi: float, c: float, delta: float, solver=None) -> str:
-    """The equilibrium's thresholds, offer and outcome probabilities (``solver``: default the paper's game)."""
+def equilibrium_rows(phi: float, c: float, delta: float, solver=None) -> list[tuple[str, str]]:
+    """The equilibrium's thresholds, offer and outcome probabilities as (label, text) rows
+    (``solver``: default the paper's game)."""
     if solver is None:
         from analytic import PAPER_GAME as solver
 
     e = solver.solve(phi=phi, c=c, delta=delta)
 
-    class _Eq:  # fields another variant does not report (None) show as nan
-        def __getattr__(self, name):
-            value = getattr(e, name)
-            return float("nan") if value is None else value
+    def f(name):  # fields another variant does not report (None) show as a dash
+        return _fmt(getattr(e, name))
 
-    eq = _Eq()
-    rows = [
-        ("r* (eq. 3): protégé's period-2 search threshold", eq.r_star),
-        ("r̃ (eq. 5; only when c < 1/32)", eq.r_tilde),
-        ("r1* (3.2.1)", eq.r1_star),
-        ("patron's first offer r1", eq.r1),
-        ("protégé's first move", eq.first_move),
-        ("P(alliance acts)", eq.p_alliance),
-        ("P(breakup)", eq.p_breakup),
-        ("P(nothing produced)", eq.p_none),
-        ("E[patron's contribution], when the alliance acts", eq.expected_contribution),
-        ("  above the minimum phi - 1", eq.contribution_excess),
-        ("payoffs: patron / protégé", f"{_fmt(eq.u_patron, 3)} / {_fmt(eq.u_protege, 3)}"),
-        ("regime", {"prop1": "Prop. 1 (c ≥ 1/32)", "prop2": "Prop. 2 (c < 1/32)"}.get(eq.regime, "–")),
-        ("paper's assumptions hold", {True: "yes", False: "no"}.get(eq.paper_assumptions_hold, "–")),
+    return [
+        ("r* (eq. 3): protégé's period-2 search threshold", f("r_star")),
+        ("r̃ (eq. 5; only when c < 1/32)", f("r_tilde")),
+        ("r1* (3.2.1)", f("r1_star")),
+        ("patron's first offer r1", f("r1")),
+        ("protégé's first move", f("first_move")),
+        ("P(alliance acts)", f("p_alliance")),
+        ("P(breakup)", f("p_breakup")),
+        ("P(nothing produced)", f("p_none")),
+        ("E[patron's contribution], when the alliance acts", f("expected_contribution")),
+        ("  above the minimum phi - 1", f("contribution_excess")),
+        ("payoffs: patron / protégé", f"{_fmt(e.u_patron, 3)} / {_fmt(e.u_protege, 3)}"),
+        ("regime", {"prop1": "Prop. 1 (c ≥ 1/32)", "prop2": "Prop. 2 (c < 1/32)"}.get(e.regime, "–")),
+        ("paper's assumptions hold", {True: "yes", False: "no"}.get(e.paper_assumptions_hold, "–")),
     ]
-    lines = [f"**phi = {phi:.3f}, c = {c:.4f}, delta = {delta:.3f}**", "", "| | |", "|---|---|"]
-    lines += [f"| {k} | {_fmt(v)} |" for k, v in rows]
-    return "\n".join(lines)
+
+
+def equilibrium_html(phi: float, c: float, delta: float, solver=None) -> str:
+    """The equilibrium as an HTML table headed by its parameters (plain HTML: no math renderer to fetch)."""
+    rows = "".join(f"<tr><td>{html.escape(k)}</td><td style='text-align:right'>{html.escape(v)}</td></tr>"
+                   for k, v in equilibrium_rows(phi, c, delta, solver))
+    return (f"<p><b>phi = {phi:.3f}, c = {c:.4f}, delta = {delta:.3f}</b></p>"
+            f"<table class='alliances-equilibrium'>{rows}</table>")
 
 
 def model_summary(model: DashboardModel) -> str:
-    """One line with what the running model was built with (Mesa's sliders do not show their values)."""
+    """One line with what the running model was built with."""
     sc = model.alliance_scenario
     inv = model.investment.describe()
     outsiders = "U[0, 1] offers (the paper's)" if model.paper_game else model.solver.describe()  # incl. the division
@@ -337,27 +363,27 @@ def model_summary(model: DashboardModel) -> str:
 
 
 @solara.component
-def AnalyticPanel(model: DashboardModel):
-    """The exact equilibrium for the model's phi and delta and a chosen c (default: the median c now)."""
-    update_counter.get()
-    start = float(np.round(np.median(model.c_start), 4))
+def AnalyticPanel(model: DashboardModel, rounds: int):
+    """The exact equilibrium for the model's phi and delta and a chosen c (default: the median starting c)."""
+    start = float(np.round(np.median(model.c_start), 4)) if model.n_proteges else 0.0
     c, set_c = solara.use_state(start)
     with solara.Column(classes=["alliances-view alliances-analytic"], style={"padding": "4px 12px"}):
-        solara.Text(f"Rounds played: {model.steps}", classes=["alliances-rounds"],
-                    style={"font-weight": "bold"})
-        solara.Markdown(f"**Model now:** {model_summary(model)}", style={"font-size": "0.9em"})
-        solara.Markdown("### Analytic equilibrium" if model.paper_game
-                        else "### Equilibrium of this game")
-        solara.SliderFloat("c for this panel", value=c, on_value=set_c, min=0.0,
-                           max=max(0.1, model.c_view_max), step=0.0005, thumb_label=False)
+        solara.Text(f"Rounds played: {rounds}", classes=["alliances-rounds"], style={"font-weight": "bold"})
+        solara.HTML("p", unsafe_innerHTML=f"<b>Model now:</b> {html.escape(model_summary(model))}",
+                    style="font-size: 0.9em", classes=["alliances-summary"])
+        solara.HTML("h3", unsafe_innerHTML="Analytic equilibrium" if model.paper_game
+                    else "Equilibrium of this game")
+        solara.Text(f"c for this panel: {c:.4f}", style={"font-size": "0.9em"})
+        solara.SliderFloat("c for this panel", value=c, on_value=set_c, min=0.0, max=max(0.1, model.c_view_max), step=0.0005,
+                           thumb_label=False)
         solver = None if model.paper_game else model.solver
-        text = solara.use_memo(lambda: equilibrium_markdown(model.phi_center, float(c), model.delta, solver),
+        text = solara.use_memo(lambda: equilibrium_html(model.phi_center, float(c), model.delta, solver),
                                [id(model), float(c)])
-        solara.Markdown(text)
+        solara.HTML("div", unsafe_innerHTML=text, classes=["alliances-equilibrium-table"])
         if not model.phi_process.constant:
             solara.Text("phi varies from round to round; the panel uses the middle of its range.",
                         style={"font-size": "0.85em", "color": GREY})
 
 
-#: The views in the order they are laid out (two per row).
-VIEWS = [ChurnView, CDistributionView, BreakupView, BurdenView, NetworkView, AnalyticPanel]
+#: The views in the order they are laid out (two per row): the charts, then the panel.
+VIEWS = [*CHARTS, "analytic"]

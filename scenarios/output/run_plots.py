@@ -9,12 +9,16 @@ import numpy as np
 
 from analytic.paper import C_PROP1
 from scenarios.output.files import save_figure
-from scenarios.output.style import seaborn_pyplot
+from scenarios.output.style import broken_at, seaborn_pyplot
 from scenarios.run.measures import band_index, breakup_rate
 
 
 #: resolution of the run plots (PNG)
 DPI = 120
+#: rounds averaged in the burden-sharing plot's moving average (runs of at least SMOOTH_FROM rounds)
+SMOOTH_WINDOW, SMOOTH_FROM = 5, 20
+#: a legend under the axes (for plots whose curves may lie anywhere)
+LEGEND_BELOW = dict(loc="upper center", bbox_to_anchor=(0.5, -0.17), ncol=2, frameon=False)
 
 
 def kaplan_meier(duration: np.ndarray, event: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -106,13 +110,14 @@ def make_plots(out: Path, scenario, tables: dict) -> list[Path]:
         grid = np.linspace(c_lo, max(c_hi, c_lo + 1e-3), 241 if fine else 41)
         curve = analytic_breakup_curve(grid, events["phi"].to_numpy(), scenario.delta, solver=solver)
         fig, ax = plt.subplots(figsize=(7, 4))
-        ax.plot(grid, curve, color="k", lw=1.5, label="analytic p_breakup")
+        gx, gy = broken_at(grid, curve, C_PROP1)  # no line across the jump at c = 1/32
+        ax.plot(gx, gy, color="k", lw=1.5, label="analytic P(breakup)")
         ax.errorbar(
             sim["c_mid"], sim["rate"], yerr=[sim["rate"] - sim["lo"], sim["hi"] - sim["rate"]],
             fmt="o", ms=4, color=sns.color_palette()[1], label="simulated (95% CI)",
         )
-        ax.axvline(C_PROP1, ls=":", color="grey")
-        ax.set(xlabel="search cost c", ylabel="breakups per alliance-round",
+        ax.axvline(C_PROP1, ls=":", color="grey", label="c = 1/32")
+        ax.set(xlabel="search cost c", ylabel="breakups per alliance-round", ylim=(0, None),
                title=f"{title}: breakup rate against c")
         ax.legend()
         files.append(save_figure(fig, out / "breakup_vs_c.png", DPI, bbox_inches="tight"))
@@ -127,9 +132,11 @@ def make_plots(out: Path, scenario, tables: dict) -> list[Path]:
         sub = spells[mask]
         t, s = kaplan_meier(sub["duration"].to_numpy(), (sub["ended"] == "breakup").to_numpy())
         ax.step(t, s, where="post", label=f"{label} (n = {mask.sum():,})")
-    ax.set(xlabel="rounds", ylabel="share of alliances still together", ylim=(0, 1.02),
+    # room above 1 so that a curve that stays at 1 is not drawn on the frame; the legend under the
+    # plot, where no curve is
+    ax.set(xlabel="rounds", ylabel="share of alliances still together", ylim=(0, 1.08),
            title=f"{title}: survival of alliances")
-    ax.legend()
+    ax.legend(**LEGEND_BELOW)
     files.append(save_figure(fig, out / "survival.png", DPI, bbox_inches="tight"))
 
     # 4. distribution of c over time
@@ -138,16 +145,28 @@ def make_plots(out: Path, scenario, tables: dict) -> list[Path]:
     sns.lineplot(data=steps, x="step", y="c_median", ax=ax, label="median")
     sns.lineplot(data=steps, x="step", y="c_mean", ax=ax, label="mean", linestyle="--")
     ax.axhline(C_PROP1, ls=":", color="grey", label="c = 1/32")
-    ax.set(xlabel="round", ylabel="search cost c", title=f"{title}: institutional integration")
-    ax.legend()
+    # from 0, and at least up to 1/32: a wiggle of a fraction of a percent is not blown up to full height
+    top = max(float(steps["c_q75"].max()), float(steps["c_mean"].max()), C_PROP1) * 1.25
+    ax.set(xlabel="round", ylabel="search cost c", title=f"{title}: institutional integration", ylim=(0, top))
+    ax.legend(loc="lower right")
     files.append(save_figure(fig, out / "c_distribution.png", DPI, bbox_inches="tight"))
 
     # 5. burden-sharing over time
+    # a long run: each round faint, a centred moving average over it (phi redrawn each round is noisy)
     fig, ax = plt.subplots(figsize=(7, 4))
-    sns.lineplot(data=steps, x="step", y="mean_contribution", ax=ax, label="patron's contribution")
-    sns.lineplot(data=steps, x="step", y="free_riding_gap", ax=ax, label="above the free-riding minimum")
-    ax.plot(steps["step"], steps["phi"] - 1.0, ls=":", color="grey", label="phi - 1")
-    ax.set(xlabel="round", ylabel="mean over alliances that acted", title=f"{title}: burden-sharing")
-    ax.legend()
+    window = SMOOTH_WINDOW if len(steps) >= SMOOTH_FROM else 1
+    note = f" ({window}-round average)" if window > 1 else ""
+    x = steps["step"]
+    for col, label, color in (("mean_contribution", "patron's contribution", "C0"),
+                              ("free_riding_gap", "above the free-riding minimum", "C1"),
+                              ("phi", "free-riding minimum phi - 1", "grey")):
+        y = steps[col] - 1.0 if col == "phi" else steps[col]
+        if window > 1:
+            ax.plot(x, y, color=color, lw=0.8, alpha=0.3)
+            y = y.rolling(window, center=True, min_periods=1).mean()
+        ax.plot(x, y, color=color, ls=":" if col == "phi" else "-", label=label + note)
+    ax.set(xlabel="round", ylabel="mean over alliances that acted", title=f"{title}: burden-sharing",
+           ylim=(0, None))
+    ax.legend(**LEGEND_BELOW)
     files.append(save_figure(fig, out / "burden_sharing.png", DPI, bbox_inches="tight"))
     return files

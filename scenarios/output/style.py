@@ -13,10 +13,53 @@ def pyplot():
     return plt
 
 
+#: What every figure shares on top of seaborn's white-grid notebook theme: legends that can be
+#: read (not shrunk), framed over the grid; titles a little smaller than seaborn's.
+RC = {
+    "legend.fontsize": 10,
+    "legend.title_fontsize": 10,
+    "legend.frameon": True,
+    "legend.framealpha": 0.92,
+    "axes.titlesize": 12,
+    "figure.titlesize": 13,
+    "lines.linewidth": 1.8,
+}
+
+
 def seaborn_pyplot():
-    """(pyplot, seaborn) with seaborn's white-grid notebook theme: the run, sweep and paper figures."""
+    """(pyplot, seaborn) with the project's one style (seaborn's white-grid notebook theme and
+    :data:`RC`): every output figure (runs, sweeps, the paper's figures, the extension studies)."""
     import seaborn as sns
 
     plt = pyplot()
-    sns.set_theme(style="whitegrid", context="notebook")
+    sns.set_theme(style="whitegrid", context="notebook", rc=RC)
     return plt, sns
+
+
+def wrap(text: str, width: int = 30) -> str:
+    """``text`` on lines of at most ``width`` characters (an axis label that fits its panel)."""
+    import textwrap
+
+    return "\n".join(textwrap.wrap(text, width)) or text
+
+
+#: The project's colours by name (matplotlib's tab10 order), for matplotlib and the dashboard alike.
+PALETTE = {
+    "blue": "#1f77b4", "orange": "#ff7f0e", "green": "#2ca02c", "red": "#d62728", "purple": "#9467bd",
+    "brown": "#8c564b", "pink": "#e377c2", "grey": "#7f7f7f", "olive": "#bcbd22", "cyan": "#17becf",
+    "navy": "#1f3b73",
+}
+#: matplotlib's viridis at nine stops (the colour of c in network views).
+VIRIDIS = ("#440154", "#472d7b", "#3b528b", "#2c728e", "#21918c", "#28ae80", "#5ec962", "#addc30", "#fde725")
+
+
+def broken_at(x, y, x0: float):
+    """(x, y) with a gap (nan) inserted at ``x0``: a curve with a jump there (the paper's at c = 1/32)
+    is drawn as two pieces, not joined by a vertical line."""
+    import numpy as np
+
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    i = int(np.searchsorted(x, x0, side="left"))  # x0 itself starts the second piece
+    if i == 0 or i == x.size:
+        return x, y
+    return np.insert(x, i, x0), np.insert(y, i, np.nan)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from scenarios.output.files import save_figure
 from scenarios.output.run_plots import DPI
-from scenarios.output.style import seaborn_pyplot
+from scenarios.output.style import seaborn_pyplot, wrap
 
 #: measure -> axis label
 PLOTTED = {
@@ -41,6 +41,41 @@ def t_interval(values) -> tuple[float, float]:
 
 
 MEAN_C = "mean starting search cost c"
+#: swept key -> its name in a legend's title
+KEY_NAMES = {"investment": "investment rule", "outsiders": "outsider model", "bargaining": "division of the pie"}
+
+
+def in_words(value) -> str:
+    """A swept value as a legend shows it: a table (``{rule = "accumulate", step = 0.005}``)
+    as its kind and its parameters (``accumulate (step 0.005, cap 0.05)``), a number or a
+    word as itself."""
+    import tomllib
+
+    if isinstance(value, str) and value.strip().startswith("{"):
+        try:
+            value = tomllib.loads(f"v = {value}")["v"]
+        except tomllib.TOMLDecodeError:
+            return value
+    if not isinstance(value, dict):
+        return str(value)
+    head_key = next((k for k in ("rule", "kind", "dist", "model", "rule_ad_hoc") if k in value), None)
+    head = str(value[head_key]) if head_key else ""
+    rest = ", ".join(f"{k} {in_words(v)}" for k, v in value.items() if k != head_key)
+    return f"{head} ({rest})" if head and rest else (head or rest)
+
+
+def redundant(done, measures: list[str]) -> set[str]:
+    """Measures that repeat another up to a constant (the gap above the free-riding minimum is the
+    contribution minus phi - 1: the same panel when phi is not swept)."""
+    import numpy as np
+
+    out = set()
+    if {"mean_contribution", "free_riding_gap"} <= set(measures):
+        d = (done["mean_contribution"] - done["free_riding_gap"]).to_numpy(dtype=float)
+        d = d[np.isfinite(d)]
+        if d.size and np.ptp(d) < 1e-9:
+            out.add("free_riding_gap")
+    return out
 
 
 def choose_axes(df, keys) -> tuple[str | None, str | None]:
@@ -77,32 +112,38 @@ def sweep_plots(df, plan, out: Path, x: str | None = None, hue: str | None = Non
 
     numeric_x = pd.api.types.is_numeric_dtype(done[x])
     if hue is not None:
-        done[hue] = done[hue].astype(str)
+        done[hue] = done[hue].map(in_words)
     measures = [m for m in PLOTTED if done[m].notna().any()]
-    ncol = 4
-    nrow = (len(measures) + ncol - 1) // ncol
-    fig, axes = plt.subplots(nrow, ncol, figsize=(4.2 * ncol, 3.4 * nrow), squeeze=False)
+    measures = [m for m in measures if m not in redundant(done, measures)]
+    ncol = max(1, min(4, len(measures)))
+    slots = len(measures) + (hue is not None)  # the legend takes a free panel, or a row of its own
+    nrow = (max(slots, len(measures)) + ncol - 1) // ncol
+    fig, axes = plt.subplots(nrow, ncol, figsize=(4.3 * ncol, 3.6 * nrow), squeeze=False)
     for ax, m in zip(axes.flat, measures):
         kw = dict(data=done, x=x, y=m, hue=hue, ax=ax, errorbar=t_interval)
         if numeric_x:
             sns.lineplot(marker="o", **kw)
         else:
             sns.pointplot(**kw)
-        ax.set_ylabel(PLOTTED[m])
-        ax.set_xlabel(x)
+        ax.set_title(wrap(PLOTTED[m], 34), fontsize=11)  # the measure as the panel's title: no long y-labels
+        ax.set_ylabel("")
+        ax.set_xlabel(wrap(x, 34))
         if ax.get_legend() is not None:
             ax.get_legend().remove()
-    for ax in list(axes.flat)[len(measures):]:
+    spare = list(axes.flat)[len(measures):]
+    for ax in spare:
         ax.set_visible(False)
     reps = plan.replications
     title = f"sweep {plan.name}: {len(done)} runs, {reps} replication{'s' if reps > 1 else ''} per point (95% CI)"
     if hue is not None:
         handles, labels = axes.flat[0].get_legend_handles_labels()
-        fig.legend(handles, labels, title=hue, loc="upper left", bbox_to_anchor=(1.0, 0.95), frameon=False)
+        spare[0].set_visible(True)
+        spare[0].axis("off")
+        spare[0].legend(handles, [wrap(t, 34) for t in labels], title=KEY_NAMES.get(hue, hue), loc="center")
     fig.suptitle(title)
     fig.tight_layout()
     path = save_figure(fig, Path(out) / "sweep_measures.png", DPI, bbox_inches="tight")
     return [path]
 
 
-__all__ = ["sweep_plots", "choose_axes", "PLOTTED", "MEAN_C"]
+__all__ = ["sweep_plots", "choose_axes", "in_words", "PLOTTED", "MEAN_C"]

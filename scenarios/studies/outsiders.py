@@ -7,10 +7,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from scenarios.output.files import save_figure
-from scenarios.output.style import pyplot
 from scenarios.run.pool import map_in_processes
-from scenarios.studies.over_c import DPI, c_chunks, label_axes, labelled, write_table
+from scenarios.studies.over_c import c_chunks, labelled, plot_over_c, write_table
 
 DEFAULT_KS = (1, 2, 3)
 
@@ -39,19 +37,10 @@ def outsiders_data(ks=DEFAULT_KS, phi=1.1, delta=0.99, c_min=0.0, c_max=0.04, po
 
 
 def plot_outsiders(df: pd.DataFrame, path: Path, phi: float, delta: float) -> Path:
-    plt = pyplot()
-    fig, axes = plt.subplots(1, 3, figsize=(15, 4.2))
-    for name, g in df.groupby("outsiders", sort=False):
-        g = g.sort_values("c")
-        style = "--" if name.startswith("paper") else "-"
-        for ax, col in zip(axes, ("p_breakup", "expected_contribution", "u_protege")):
-            ax.plot(g["c"], g[col], style, marker="." if not name.startswith("paper") else None, lw=1.5,
-                    label=name if ax is axes[0] else None)
-    label_axes(axes, "protégé's payoff")
-    axes[0].legend(fontsize=8)
-    fig.suptitle(f"Extension 1: strategic outsiders vs the paper's draws (phi = {phi:g}, delta = {delta:g})")
-    fig.tight_layout()
-    return save_figure(fig, path, DPI)
+    paper = [name for name in df["outsiders"].unique() if str(name).startswith("paper")]
+    return plot_over_c(df, "outsiders", path,
+                       f"Extension 1: strategic outsiders vs the paper's draws (phi = {phi:g}, delta = {delta:g})",
+                       "outside offers", dashed=paper)
 
 
 def outsiders_study(out, ks=DEFAULT_KS, phi=1.1, delta=0.99, c_min=0.0, c_max=0.04, points=20, workers=1,

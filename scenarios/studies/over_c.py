@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from scenarios.output.files import save_figure
-from scenarios.output.style import pyplot
+from scenarios.output.style import seaborn_pyplot, wrap
 from scenarios.run.pool import map_in_processes
 
 #: resolution of the studies' figures (PNG)
@@ -108,28 +108,35 @@ def refine_switch(specs: dict, df: pd.DataFrame, phi, delta, iters=22, workers=1
 
 def plot_over_c(df: pd.DataFrame, column: str, path: Path, title: str, legend_title: str, dashed=()) -> Path:
     """Breakups, the patron's contribution and the protégé's payoff against c, one line per
-    value of ``column`` (broken where the first move switches; dot: the protégé's best c);
-    the groups in ``dashed`` drawn dashed."""
-    plt = pyplot()
-    fig, axes = plt.subplots(1, 3, figsize=(16, 4.6))
-    for label, g in df.groupby(column, sort=False):
+    value of ``column`` (broken where the first move switches, as the paper's curve at 1/32;
+    dot: the protégé's best c); the groups in ``dashed`` drawn dashed, and each line a little
+    thinner than the one before so that lines on top of each other all show."""
+    plt, _ = seaborn_pyplot()
+    fig, axes = plt.subplots(1, 3, figsize=(16, 5.0))
+    handles = []
+    for i, (label, g) in enumerate(df.groupby(column, sort=False)):
         g = g.sort_values("c")
         style = "--" if label in dashed else "-"
+        width = max(1.3, 3.6 - 0.45 * i)
+        color = f"C{i % 10}"
         # break the lines where the first move changes (no false vertical rise at the jump)
-        seg = np.concatenate([[0], np.cumsum(g["first_move"].to_numpy()[1:] != g["first_move"].to_numpy()[:-1])])
-        color = None
+        moves = g["first_move"].to_numpy()
+        seg = np.concatenate([[0], np.cumsum(moves[1:] != moves[:-1])])
         for s in np.unique(seg):
             part = g[seg == s]
             for ax, col in zip(axes, ("p_breakup", "expected_contribution", "u_protege")):
-                line, = ax.plot(part["c"], part[col], style, color=color, lw=1.6,
-                                label=label if (s == 0 and ax is axes[0]) else None)
-                color = line.get_color()
-        i = int(np.argmax(g["u_protege"].to_numpy()))
-        axes[2].plot(g["c"].iloc[i], g["u_protege"].iloc[i], "o", color=color)
+                line, = ax.plot(part["c"], part[col], style, color=color, lw=width, alpha=0.9,
+                                marker="o" if len(part) == 1 else None, ms=4.5)
+            if s == 0:
+                handles.append((line, label))
+        best = int(np.argmax(g["u_protege"].to_numpy()))
+        axes[2].plot(g["c"].iloc[best], g["u_protege"].iloc[best], "o", color=color, ms=7, zorder=5)
     label_axes(axes, "protégé's payoff (dot: c*)")
-    axes[0].legend(title=legend_title, fontsize=7, title_fontsize=8)
-    fig.suptitle(title)
-    fig.tight_layout()
+    fig.legend([h for h, _ in handles], [wrap(str(t), 48) for _, t in handles], title=legend_title,
+               loc="lower center", ncol=min(3, len(handles)), bbox_to_anchor=(0.5, 0.0))
+    fig.suptitle(wrap(title, 120))
+    rows = (len(handles) + 2) // 3
+    fig.tight_layout(rect=(0, 0.07 + 0.055 * rows, 1, 1))
     return save_figure(fig, path, DPI)
 
 
