@@ -52,13 +52,11 @@ def run_scenario(
 
     model = scenario.build_model(record_events=record_events)
     t0 = time.perf_counter()
-    for _ in tqdm(
-        range(scenario.rounds),
-        desc=scenario.name,
-        unit="round",
-        disable=None if progress else True,
-        leave=False,
-    ):
+    rounds = range(scenario.rounds)
+    if progress:  # (no tqdm at all otherwise: even a disabled bar creates a process-shared lock,
+        # which a sweep worker killed mid-run would leak)
+        rounds = tqdm(rounds, desc=scenario.name, unit="round", leave=False)
+    for _ in rounds:
         model.step()
     seconds = time.perf_counter() - t0
     result = RunResult(scenario=scenario, out=Path(out) if out is not None else None, model=model, seconds=seconds)
