@@ -24,8 +24,20 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from scenarios.cli.options import add_param
+from scenarios.cli.options import add_param, add_size_check
 from scenarios.studies.offers import DEFAULT_DISTS
+
+#: measured seconds per search cost and curve of each study (docs/extensions.md): for the size check
+SECONDS_PER_POINT = {"offers": 0.025, "outsiders": 0.18, "pie": 0.01}
+
+
+def check_size(args: argparse.Namespace, study: str, curves: int) -> None:
+    """Refuse a grid that cannot fit in memory, warn on one that will take very long."""
+    from scenarios.run import budget
+
+    if isinstance(args.points, int) and args.points >= 1:
+        est = budget.grid_estimate(args.points, curves, SECONDS_PER_POINT[study] / max(1, args.workers))
+        budget.check(est, enforce=args.size_check)
 
 OFFERS_DESCRIPTION, PIE_DESCRIPTION = __doc__.split("\n\n")[1:3]
 
@@ -46,6 +58,7 @@ def wrote(names: list[str], args: argparse.Namespace, plot: str) -> None:
 def run_offers(args: argparse.Namespace) -> int:
     from scenarios.studies.offers import offers_study
 
+    check_size(args, "offers", len(args.dist or DEFAULT_DISTS))
     summary = offers_study(args.out, args.dist or DEFAULT_DISTS, phi=args.phi, delta=args.delta,
                            c_max=args.c_max, points=args.points, workers=args.workers, plot=not args.no_plot)
     print_summary(summary, "display.width", 200)
@@ -58,6 +71,7 @@ def run_outsiders(args: argparse.Namespace) -> int:
 
     from scenarios.studies.outsiders import DEFAULT_KS, outsiders_study
 
+    check_size(args, "outsiders", len(args.k or DEFAULT_KS))
     df = outsiders_study(args.out, args.k or DEFAULT_KS, phi=args.phi, delta=args.delta, c_min=args.c_min,
                          c_max=args.c_max, points=args.points, workers=args.workers, plot=not args.no_plot)
     cols = ["outsiders", "c", "first_move", "r1", "p_breakup", "expected_contribution", "u_protege", "u_patron"]
@@ -70,6 +84,7 @@ def run_outsiders(args: argparse.Namespace) -> int:
 def run_pie(args: argparse.Namespace) -> int:
     from scenarios.studies.pie import DEFAULT_DIVISIONS, pie_study
 
+    check_size(args, "pie", len(args.division or DEFAULT_DIVISIONS))
     summary = pie_study(args.out, args.division or DEFAULT_DIVISIONS, phi=args.phi, delta=args.delta,
                         c_max=args.c_max, points=args.points, workers=args.workers, plot=not args.no_plot)
     print_summary(summary, "display.width", 250, "display.max_colwidth", 60)
@@ -87,6 +102,7 @@ def add_c_grid_options(p, c_max: float, points: int, out: str, cost: str) -> Non
     p.add_argument("--workers", type=int, default=1, help="processes (default: 1)")
     p.add_argument("--out", default=out, help=f"output directory (default: {out})")
     p.add_argument("--no-plot", action="store_true", help="tables only")
+    add_size_check(p)
 
 
 def register(subparsers) -> None:

@@ -1,4 +1,4 @@
-"""Helpers for the subcommands' handlers: float parameter options and JSON output."""
+"""Helpers for the subcommands' handlers: float parameter options, the size check and JSON output."""
 
 from __future__ import annotations
 
@@ -22,6 +22,13 @@ def add_param(parser: argparse.ArgumentParser, name: str, default: float | None,
     else:
         parser.add_argument(opt, dest=name, type=float, default=default,
                             metavar=name.upper(), help=f"{help} (default: {default:g})")
+
+
+def add_size_check(parser: argparse.ArgumentParser) -> None:
+    """Add ``--no-size-check``: run even what the memory estimate says cannot fit."""
+    parser.add_argument("--no-size-check", dest="size_check", action="store_false",
+                        help="skip the memory check made before starting (the command may then be killed"
+                             " for lack of memory)")
 
 
 def to_jsonable(value: Any) -> Any:

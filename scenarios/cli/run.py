@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from scenarios.cli.options import add_size_check
+
 
 def register(subparsers) -> None:
     p = subparsers.add_parser(
@@ -21,6 +23,7 @@ def register(subparsers) -> None:
     p.add_argument("--out", default=None, metavar="DIR", help="output directory (default: out/NAME)")
     p.add_argument("--no-events", action="store_true", help="do not record events.parquet (faster)")
     p.add_argument("--no-plots", action="store_true", help="write the tables only")
+    add_size_check(p)
     p.set_defaults(handler=_run)
 
     r = subparsers.add_parser(
@@ -43,7 +46,13 @@ def _run(args: argparse.Namespace) -> int:
     from scenarios.run.runner import run_scenario, summary_lines
     from scenarios.scenario import load_scenario
 
+    from dataclasses import replace
+
+    from scenarios.run import budget
+
     sc = load_scenario(args.scenario).with_overrides(seed=args.seed, rounds=args.steps)
+    budget.check(budget.scenario_estimate(replace(sc, record_events=sc.record_events and not args.no_events)),
+                 enforce=args.size_check)
     out = Path(args.out) if args.out is not None else Path("out") / sc.name
     result = run_scenario(
         sc, out=out, progress=True, plots=not args.no_plots,

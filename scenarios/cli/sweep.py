@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from scenarios.cli.options import add_size_check
+
 
 def register(subparsers) -> None:
     p = subparsers.add_parser(
@@ -26,6 +28,7 @@ def register(subparsers) -> None:
     p.add_argument("--dask", default=None, metavar="ADDRESS|local",
                    help="run on a Dask distributed cluster (tcp://host:8786) or a LocalCluster (local)")
     p.add_argument("--no-plots", action="store_true", help="do not draw sweep_measures.png")
+    add_size_check(p)
     p.set_defaults(handler=_sweep)
 
 
@@ -38,7 +41,10 @@ def _sweep(args: argparse.Namespace) -> int:
     workers = args.workers if args.workers is not None else (os.cpu_count() or 1)
     if workers < 1:
         raise ValueError(f"--workers: must be an integer >= 1, got {workers}")
-    plan = load_plan(args.scenario)
+    from scenarios.run import budget
+
+    plan = load_plan(args.scenario, size_check=args.size_check)
+    budget.check(budget.sweep_estimate(plan, workers), enforce=args.size_check)
     n, points, reps = len(plan.runs), len(plan.runs) // plan.replications, plan.replications
     print(f"sweep {plan.name} ({plan.path}): {n} run{'s' * (n != 1)}"
           f" ({points} point{'s' * (points != 1)} x {reps} replication{'s' * (reps != 1)})"
