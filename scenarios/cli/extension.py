@@ -32,12 +32,16 @@ SECONDS_PER_POINT = {"offers": 0.025, "outsiders": 0.18, "pie": 0.01}
 
 
 def check_size(args: argparse.Namespace, study: str, curves: int) -> None:
-    """Refuse a grid that cannot fit in memory, warn on one that will take very long."""
+    """Refuse a grid that cannot fit in memory (warn on one that will take very long) and an
+    ``--out`` that cannot be written, before any work."""
     from scenarios.run import budget
+
+    from scenarios.output.files import writable_dir
 
     if isinstance(args.points, int) and args.points >= 1:
         est = budget.grid_estimate(args.points, curves, SECONDS_PER_POINT[study] / max(1, args.workers))
         budget.check(est, enforce=args.size_check)
+    writable_dir(args.out)
 
 OFFERS_DESCRIPTION, PIE_DESCRIPTION = __doc__.split("\n\n")[1:3]
 

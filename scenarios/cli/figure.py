@@ -29,10 +29,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from scenarios.output.files import writable_dir
     from scenarios.run import budget
 
     if args.points >= 2:  # (smaller: c_grid's own message)
         budget.check(budget.figure_estimate(args.points), enforce=args.size_check)
+    writable_dir(args.out)
     paths = write_figure(args.number, args.out, phi=args.phi, delta=args.delta,
                          c_max=args.c_max, points=args.points)
     for path in paths:

@@ -23,6 +23,7 @@ def register(subparsers) -> None:
     p.add_argument("--out", default=None, metavar="DIR", help="output directory (default: out/NAME)")
     p.add_argument("--no-events", action="store_true", help="do not record events.parquet (faster)")
     p.add_argument("--no-plots", action="store_true", help="write the tables only")
+    p.add_argument("--force", action="store_true", help="replace the files of a previous run in DIR")
     add_size_check(p)
     p.set_defaults(handler=_run)
 
@@ -41,19 +42,19 @@ def register(subparsers) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from dataclasses import replace
     from pathlib import Path
 
+    from scenarios.output.files import clean_run_dir, safe_component
+    from scenarios.run import budget
     from scenarios.run.runner import run_scenario, summary_lines
     from scenarios.scenario import load_scenario
-
-    from dataclasses import replace
-
-    from scenarios.run import budget
 
     sc = load_scenario(args.scenario).with_overrides(seed=args.seed, rounds=args.steps)
     budget.check(budget.scenario_estimate(replace(sc, record_events=sc.record_events and not args.no_events)),
                  enforce=args.size_check)
-    out = Path(args.out) if args.out is not None else Path("out") / sc.name
+    out = Path(args.out) if args.out is not None else Path("out") / safe_component(sc.name)
+    clean_run_dir(out, force=args.force)
     result = run_scenario(
         sc, out=out, progress=True, plots=not args.no_plots,
         record_events=False if args.no_events else None,

@@ -41,10 +41,12 @@ def _sweep(args: argparse.Namespace) -> int:
     workers = args.workers if args.workers is not None else (os.cpu_count() or 1)
     if workers < 1:
         raise ValueError(f"--workers: must be an integer >= 1, got {workers}")
+    from scenarios.output.files import writable_dir
     from scenarios.run import budget
 
     plan = load_plan(args.scenario, size_check=args.size_check)
     budget.check(budget.sweep_estimate(plan, workers), enforce=args.size_check)
+    writable_dir(args.out)
     n, points, reps = len(plan.runs), len(plan.runs) // plan.replications, plan.replications
     print(f"sweep {plan.name} ({plan.path}): {n} run{'s' * (n != 1)}"
           f" ({points} point{'s' * (points != 1)} x {reps} replication{'s' * (reps != 1)})"
