@@ -24,7 +24,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from scenarios.cli.options import add_param, add_size_check
+from scenarios.cli.options import add_param, add_size_check, add_workers, workers_of
 from scenarios.studies.offers import DEFAULT_DISTS
 
 #: measured seconds per search cost and curve of each study (docs/extensions.md): for the size check
@@ -38,12 +38,13 @@ def check_size(args: argparse.Namespace, study: str, curves: int) -> None:
 
     from scenarios.output.files import writable_dir
 
+    args.workers = workers_of(args)
     if isinstance(args.points, int) and args.points >= 1:
         est = budget.grid_estimate(args.points, curves, SECONDS_PER_POINT[study] / max(1, args.workers))
         budget.check(est, enforce=args.size_check)
     writable_dir(args.out)
 
-OFFERS_DESCRIPTION, PIE_DESCRIPTION = __doc__.split("\n\n")[1:3]
+OFFERS_DESCRIPTION, PIE_DESCRIPTION = (part.replace("``", "") for part in __doc__.split("\n\n")[1:3])
 
 
 def print_summary(summary, *display_options) -> None:
@@ -103,9 +104,9 @@ def add_c_grid_options(p, c_max: float, points: int, out: str, cost: str) -> Non
     add_param(p, "delta", 0.99, "discount factor")
     add_param(p, "c_max", c_max, "largest search cost on the grid")
     p.add_argument("--points", type=int, default=points, help=f"search costs on the grid (default: {points}; {cost})")
-    p.add_argument("--workers", type=int, default=1, help="processes (default: 1)")
+    add_workers(p)
     p.add_argument("--out", default=out, help=f"output directory (default: {out})")
-    p.add_argument("--no-plot", action="store_true", help="tables only")
+    p.add_argument("--no-plots", "--no-plot", dest="no_plot", action="store_true", help="tables only")
     add_size_check(p)
 
 

@@ -31,6 +31,23 @@ def add_size_check(parser: argparse.ArgumentParser) -> None:
                              " for lack of memory)")
 
 
+def add_workers(parser: argparse.ArgumentParser, note: str = "") -> None:
+    """Add ``--workers N``, the same everywhere: processes to use, an integer >= 1 (default: the CPUs)."""
+    parser.add_argument("--workers", type=int, default=None, metavar="N",
+                        help="worker processes, an integer >= 1 (default: the number of CPUs"
+                             + (f"; {note})" if note else ")"))
+
+
+def workers_of(args: argparse.Namespace) -> int:
+    """The ``--workers`` of ``args`` checked (ValueError naming it), the number of CPUs if not given."""
+    import os
+
+    workers = args.workers if args.workers is not None else (os.cpu_count() or 1)
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise ValueError(f"--workers: must be an integer >= 1, got {workers!r}")
+    return workers
+
+
 def to_jsonable(value: Any) -> Any:
     """Convert numpy scalars/arrays, dataclasses and dicts to JSON types; nan/inf -> None."""
     import dataclasses

@@ -19,10 +19,11 @@ def register(subparsers) -> None:
     )
     p.add_argument("scenario", metavar="NAME_OR_PATH", help="bundled scenario name or scenario file")
     p.add_argument("--seed", type=int, default=None, help="override the scenario's seed")
-    p.add_argument("--steps", type=int, default=None, metavar="T", help="override the number of rounds")
+    p.add_argument("--rounds", "--steps", dest="rounds", type=int, default=None, metavar="T",
+                   help="override the scenario's rounds (--steps is the same)")
     p.add_argument("--out", default=None, metavar="DIR", help="output directory (default: out/NAME)")
     p.add_argument("--no-events", action="store_true", help="do not record events.parquet (faster)")
-    p.add_argument("--no-plots", action="store_true", help="write the tables only")
+    p.add_argument("--no-plots", "--no-plot", dest="no_plots", action="store_true", help="write the tables only")
     p.add_argument("--force", action="store_true", help="replace the files of a previous run in DIR")
     add_size_check(p)
     p.set_defaults(handler=_run)
@@ -50,7 +51,7 @@ def _run(args: argparse.Namespace) -> int:
     from scenarios.run.runner import run_scenario, summary_lines
     from scenarios.scenario import load_scenario
 
-    sc = load_scenario(args.scenario).with_overrides(seed=args.seed, rounds=args.steps)
+    sc = load_scenario(args.scenario).with_overrides(seed=args.seed, rounds=args.rounds)
     budget.check(budget.scenario_estimate(replace(sc, record_events=sc.record_events and not args.no_events)),
                  enforce=args.size_check)
     out = Path(args.out) if args.out is not None else Path("out") / safe_component(sc.name)
