@@ -69,3 +69,12 @@ def test_scenarios_lists_every_bundled_scenario_and_sweep_with_its_description(c
             assert f"  {p.stem} " in out
     assert "2,000 alliances, c ~ 0.1 * Beta(2, 3) fixed" in out  # baseline's description
     assert out.index("alliances run NAME") < out.index("alliances sweep NAME")
+
+
+def test_long_commands_say_what_they_are_doing_on_a_terminal(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(type(__import__("sys").stderr), "isatty", lambda self: True, raising=False)
+    assert cli.main(["extension", "outsiders", "--k", "1", "--points", "2", "--no-plots", "--workers", "1",
+                     "--out", str(tmp_path / "e")]) == 0
+    assert "alliances: extension outsiders: 1 curve x 2 search costs on 1 process" in capsys.readouterr().err
+    assert cli.main(["run", "baseline", "--rounds", "2", "--out", str(tmp_path / "r")]) == 0
+    assert f"writing tables and plots to {tmp_path / 'r'} ..." in capsys.readouterr().err

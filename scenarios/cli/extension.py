@@ -22,6 +22,7 @@ The studies themselves are library functions in ``scenarios.studies``.
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from scenarios.cli.options import add_param, add_size_check, add_workers, workers_of
@@ -34,14 +35,17 @@ SECONDS_PER_POINT = {"offers": 0.025, "outsiders": 0.18, "pie": 0.01}
 def check_size(args: argparse.Namespace, study: str, curves: int) -> None:
     """Refuse a grid that cannot fit in memory (warn on one that will take very long) and an
     ``--out`` that cannot be written, before any work."""
-    from scenarios.run import budget
-
     from scenarios.output.files import writable_dir
+    from scenarios.run import budget
 
     args.workers = workers_of(args)
     if isinstance(args.points, int) and args.points >= 1:
         est = budget.grid_estimate(args.points, curves, SECONDS_PER_POINT[study] / max(1, args.workers))
         budget.check(est, enforce=args.size_check)
+        if sys.stderr.isatty():  # progress, as the bars of run and sweep: only on a terminal
+            print(f"alliances: extension {study}: {curves} curve{'s' * (curves != 1)} x {args.points} search costs"
+                  f" on {args.workers} process{'es' * (args.workers != 1)}, then c* and the plot ...",
+                  file=sys.stderr, flush=True)
     writable_dir(args.out)
 
 OFFERS_DESCRIPTION, PIE_DESCRIPTION = (part.replace("``", "") for part in __doc__.split("\n\n")[1:3])

@@ -14,6 +14,7 @@ Output directory contents (all written atomically: temp file, then rename):
 from __future__ import annotations
 
 import json
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -61,6 +62,8 @@ def run_scenario(
     seconds = time.perf_counter() - t0
     result = RunResult(scenario=scenario, out=Path(out) if out is not None else None, model=model, seconds=seconds)
     if out is not None:
+        if progress and sys.stderr.isatty():  # (as the rounds' bar) the plots take seconds after it
+            print(f"writing tables{' and plots' if plots else ''} to {out} ...", file=sys.stderr, flush=True)
         write_outputs(result, plots=plots)
     return result
 
