@@ -85,7 +85,7 @@ class Scenario:
     def with_overrides(self, seed: int | None = None, rounds: int | None = None) -> "Scenario":
         """The same scenario with another seed and/or number of rounds (checked like the file's)."""
         changes: dict[str, Any] = {}
-        for attr, flag, value, lo in (("seed", "--seed", seed, 0), ("rounds", "--rounds", rounds, 1)):
+        for attr, flag, value, lo in (("seed", "--seed", seed, 0), ("rounds", "--rounds/--steps", rounds, 1)):
             if value is None:
                 continue
             if isinstance(value, bool) or not isinstance(value, int) or value < lo:

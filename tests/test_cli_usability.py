@@ -20,7 +20,7 @@ def test_rounds_with_steps_as_alias(tmp_path, flag):
 
 def test_a_bad_rounds_is_named_by_its_flag(capsys, tmp_path):
     assert cli.main(["run", "baseline", "--rounds", "0", "--out", str(tmp_path)]) == 2
-    assert "--rounds: must be an integer >= 1" in capsys.readouterr().err
+    assert "--rounds/--steps: must be an integer >= 1" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("spelling", ["--no-plots", "--no-plot"])

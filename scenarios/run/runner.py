@@ -56,7 +56,7 @@ def run_scenario(
     rounds = range(scenario.rounds)
     if progress:  # (no tqdm at all otherwise: even a disabled bar creates a process-shared lock,
         # which a sweep worker killed mid-run would leak)
-        rounds = tqdm(rounds, desc=scenario.name, unit="round", leave=False)
+        rounds = tqdm(rounds, desc=scenario.name, unit="round", leave=False, disable=None)  # None: on a terminal
     for _ in rounds:
         model.step()
     seconds = time.perf_counter() - t0
