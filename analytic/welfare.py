@@ -87,6 +87,88 @@ def optimal_search_cost(phi: float, delta: float) -> Welfare:
                    u_protege_at_zero=float(u_zero), gain_over_zero=float(u_best - u_zero))
 
 
+def _simplest_binary_fraction(lo: float, hi: float) -> float:
+    """The float in (lo, hi] with the shortest binary expansion (the fewest mantissa bits)."""
+    for bits in range(0, 53):
+        scale = 2.0 ** (bits - int(np.floor(np.log2(hi))))
+        x = np.floor(hi * scale) / scale
+        if lo < x <= hi:
+            return float(x)
+    return hi
+
+
+def least_accepted_c(solver, phi: float, lo: float, hi: float, delta: float, tol: float = 1e-13) -> float:
+    """The least c in (lo, hi] at which ``solver``'s protégé accepts the first offer (he
+    searches or delays at lo, accepts at hi): bisection to ``tol``, then the simplest binary
+    fraction in what is left is tried, which is the answer exactly when it is accepted and
+    the float just below it is not (1/32 in the paper's case); else the bisection's upper end."""
+    def accepts(c: float) -> bool:
+        return solver.solve(phi, c, delta).first_move == "accept"
+
+    lo, hi = float(lo), float(hi)
+    while hi - lo > tol:
+        mid = 0.5 * (lo + hi)
+        if not lo < mid < hi:
+            return hi
+        lo, hi = (lo, mid) if accepts(mid) else (mid, hi)
+    x = _simplest_binary_fraction(lo, hi)
+    below = float(np.nextafter(x, -np.inf))
+    if x < hi and accepts(x) and (below <= lo or not accepts(below)):
+        return x
+    if x == hi and (below <= lo or not accepts(below)):
+        return x
+    return hi
+
+
+@dataclass(frozen=True)
+class GridWelfare(Welfare):
+    """c* found from a grid of search costs, with what the grid alone said."""
+
+    c_star_on_grid: float = float("nan")  # the grid's best point
+    grid_step: float = float("nan")
+    #: True when the grid cannot be trusted to show c*: the optimum lies more than one grid
+    #: step from the grid's best point, or at the grid's end (it may lie beyond)
+    grid_too_coarse: bool = False
+
+
+def optimal_search_cost_on_grid(solver, phi: float, delta: float, c, table=None) -> GridWelfare:
+    """c* for any ``analytic.GameSolver`` over the search costs ``c`` (sorted, >= 2 of them),
+    by the method of :func:`optimal_search_cost`: the grid's best point, every switch to the
+    offer accepted at once between grid points (by bisection, its accepted side taken: tie
+    rule 1), and bounded Brent search on the grid intervals around the best point where the
+    first move does not change. Ties go to the smaller c. ``table``: the solver's
+    ``solve_many`` over ``c``, if already at hand."""
+    c = np.asarray(c, dtype=float)
+    if c.ndim != 1 or c.size < 2 or np.any(np.diff(c) <= 0):
+        raise ValueError(f"c: must be at least 2 increasing search costs, got {c!r}")
+    if table is None:
+        table = solver.solve_many(phi=phi, c=c, delta=delta)
+    u = np.asarray(table["u_protege"], dtype=float)
+    moves = np.asarray(table["first_move"])
+
+    def u_at(x: float) -> float:
+        return float(solver.solve(phi, float(x), delta).u_protege)
+
+    i = int(np.argmax(u))  # first maximum: ties go to the smaller c
+    candidates = [(float(c[i]), float(u[i]))]
+    accepted = moves == "accept"
+    for j in np.flatnonzero(accepted[1:] & ~accepted[:-1]):
+        switch = least_accepted_c(solver, phi, c[j], c[j + 1], delta)
+        candidates.append((switch, u_at(switch)))
+    lo = c[i - 1] if i > 0 and moves[i - 1] == moves[i] else c[i]
+    hi = c[i + 1] if i + 1 < c.size and moves[i + 1] == moves[i] else c[i]
+    if hi > lo:
+        res = minimize_scalar(lambda x: -u_at(x), bounds=(lo, hi), method="bounded", options={"xatol": 1e-10})
+        candidates.append((float(res.x), float(-res.fun)))
+    c_star, u_star = min(candidates, key=lambda cu: (-cu[1], cu[0]))
+    step = float(np.max(np.diff(c)))
+    coarse = bool(abs(c_star - c[i]) > step * (1 + 1e-9) or (i == c.size - 1 and c_star >= c[-1]))
+    return GridWelfare(phi=float(phi), delta=float(delta), c_star=c_star, u_protege=u_star,
+                       u_protege_at_zero=float(u[0]) if c[0] == 0 else u_at(0.0),
+                       gain_over_zero=u_star - (float(u[0]) if c[0] == 0 else u_at(0.0)),
+                       c_star_on_grid=float(c[i]), grid_step=step, grid_too_coarse=coarse)
+
+
 def _positive_c_is_better(phis, delta):
     _, u_best, u_zero, _ = _scan(phis, delta)
     return u_best - u_zero > 1e-13

@@ -96,7 +96,7 @@ class Scenario:
     def with_overrides(self, seed: int | None = None, rounds: int | None = None) -> "Scenario":
         """The same scenario with another seed and/or number of rounds (checked like the file's)."""
         changes: dict[str, Any] = {}
-        for attr, flag, value, lo in (("seed", "--seed", seed, 0), ("rounds", "--steps", rounds, 1)):
+        for attr, flag, value, lo in (("seed", "--seed", seed, 0), ("rounds", "--rounds/--steps", rounds, 1)):
             if value is None:
                 continue
             if isinstance(value, bool) or not isinstance(value, int) or value < lo:
@@ -157,10 +157,12 @@ def _integer(path, key, v, lo, hi=None) -> int:
     return int(v)
 
 
-def _number(path, key, v, lo=None, hi=None, lo_open=False, hi_open=False) -> float:
+def _number(path, key, v, lo=None, hi=None, lo_open=False, hi_open=False, or_table=False) -> float:
     lb = "(" if lo_open else "["
     rb = ")" if hi_open else "]"
     allowed = f"a number in {lb}{'-inf' if lo is None else lo}, {'inf' if hi is None else hi}{rb}"
+    if or_table:
+        allowed += " or a table { dist = ... }"
     if not _is_number(v):
         _fail(path, key, f"must be {allowed}, got {v!r}")
     ok = True
@@ -186,8 +188,8 @@ def _known(path, prefix, table: dict, allowed) -> None:
 
 
 def _cost_distribution(path, spec, key="search_cost", kinds=tuple(_COST_KINDS)) -> CostDistribution:
-    if _is_number(spec):
-        return CostDistribution("constant", value=_number(path, key, spec, 0.0))
+    if not isinstance(spec, dict):  # a number, or something that is neither
+        return CostDistribution("constant", value=_number(path, key, spec, 0.0, or_table=True))
     spec = _table(path, key, spec)
     kind = spec.get("dist")
     if kind not in kinds:
@@ -221,8 +223,8 @@ def _cost_distribution(path, spec, key="search_cost", kinds=tuple(_COST_KINDS)) 
 
 def _phi_process(path, spec) -> PhiProcess:
     key = "game.phi"
-    if _is_number(spec):
-        return PhiProcess("constant", value=_number(path, key, spec, 1.0, 2.0, True, True))
+    if not isinstance(spec, dict):  # a number, or something that is neither
+        return PhiProcess("constant", value=_number(path, key, spec, 1.0, 2.0, True, True, or_table=True))
     spec = _table(path, key, spec)
     kind = spec.get("dist")
     if kind not in _PHI_KINDS:
@@ -348,6 +350,8 @@ def _system(path, spec, outsiders: dict, bargaining: dict):
 
 def parse_scenario(data: dict, path: str, default_name: str = "scenario") -> Scenario:
     """Validate the parsed TOML ``data`` (from file ``path``) into a Scenario."""
+    if "sweep" in data:
+        _fail(path, "sweep", "this file plans a sweep: run it with `alliances sweep`")
     _known(path, "", data, _TOP_KEYS)
     for required in ("rounds", "seed", "population", "search_cost", "game"):
         if required not in data:
@@ -444,6 +448,8 @@ def find_toml(name_or_path: str, directory: Path) -> Path | None:
     p = Path(name_or_path)
     if p.is_file():
         return p
+    if p.is_dir():
+        raise ValueError(f"{p}: is a directory, not a scenario file")
     candidate = directory / f"{name_or_path}.toml"
     if p.suffix == "" and "/" not in name_or_path and candidate.is_file():
         return candidate
@@ -468,6 +474,8 @@ def read_toml(path: Path) -> dict:
             return tomllib.load(f)
     except tomllib.TOMLDecodeError as e:
         raise ValueError(f"{path}: not valid TOML: {' '.join(str(e).split())}") from None
+    except UnicodeDecodeError:
+        raise ValueError(f"{path}: not a TOML file (not UTF-8 text)") from None
 
 
 def load_scenario(name_or_path: str) -> Scenario:

@@ -42,6 +42,8 @@ from typing import Any
 
 import numpy as np
 
+from scenarios.run import budget
+
 from scenarios.scenario import (
     SCENARIO_DIR,
     Scenario,
@@ -280,8 +282,9 @@ def _scaled(u: float, lo, hi):
     return float(lo + u * (hi - lo))
 
 
-def plan_from_data(data: dict, path: str, default_name: str = "sweep") -> SweepPlan:
-    """Expand the parsed TOML of a (sweep) scenario file into a validated plan."""
+def plan_from_data(data: dict, path: str, default_name: str = "sweep", size_check: bool = True) -> SweepPlan:
+    """Expand the parsed TOML of a (sweep) scenario file into a validated plan (refused before
+    expanding when the plan alone would not fit in memory, unless ``size_check`` is False)."""
     data = copy.deepcopy(data)
     sweep = data.pop("sweep", {})
     base = parse_scenario(copy.deepcopy(data), path, default_name=default_name)  # the file without [sweep]
@@ -300,8 +303,16 @@ def plan_from_data(data: dict, path: str, default_name: str = "sweep") -> SweepP
     if "grid" in sweep:
         if not isinstance(sweep["grid"], dict):
             raise ValueError(f"{path}: sweep.grid: must be a table of key = [values] or {{ low, high, num }}")
-        for k, v in _flatten(sweep["grid"]).items():
+        grid = _flatten(sweep["grid"])
+        for k in grid:
             check_key(path, "sweep.grid", k)
+        sizes = [len(v) if isinstance(v, list) else v["num"] if _is_range(v) and isinstance(v.get("num"), int)
+                 else 1 for v in grid.values()]
+        n_sample = sweep.get("sample", {}).get("n", 1) if isinstance(sweep.get("sample"), dict) else 1
+        n_sample = n_sample if isinstance(n_sample, int) and n_sample > 0 else 1
+        # before any range is expanded: { low, high, num = 10^9 } must not allocate first
+        budget.check(budget.plan_estimate(math.prod(sizes) * n_sample * reps), enforce=size_check, warn=False)
+        for k, v in grid.items():
             grid_keys.append(k)
             grid_vals.append(_grid_values(path, k, v))
     sample_keys: list[str] = []
@@ -318,6 +329,7 @@ def plan_from_data(data: dict, path: str, default_name: str = "sweep") -> SweepP
 
     combos = list(itertools.product(*grid_vals)) if grid_keys else [()]
     n_points = len(combos) * (meta["n"] if sample_keys else 1)
+    budget.check(budget.plan_estimate(n_points * reps), enforce=size_check)
     design_ss, seeds = _seeds(base.seed, n_points, reps)
     if sample_keys:
         u = _draw(meta["method"], meta["n"], bounds, design_ss)
@@ -375,10 +387,10 @@ def resolve_sweep(name_or_path: str) -> Path:
         ) from None
 
 
-def load_plan(name_or_path: str) -> SweepPlan:
+def load_plan(name_or_path: str, size_check: bool = True) -> SweepPlan:
     """Read a sweep file (or plain scenario file) and expand it into a validated plan."""
     path = resolve_sweep(name_or_path)
-    return plan_from_data(read_toml(path), str(path), default_name=path.stem)
+    return plan_from_data(read_toml(path), str(path), default_name=path.stem, size_check=size_check)
 
 
 __all__ = ["RunSpec", "SweepPlan", "load_plan", "plan_from_data", "resolve_sweep", "format_value",

@@ -284,5 +284,6 @@ def test_killing_a_pool_worker_mid_sweep_loses_nothing(reference, tmp_path):
     workers[0].send_signal(signal.SIGKILL)
     stdout, stderr = proc.communicate(timeout=300)
     assert proc.returncode == 0, stderr
+    assert "leaked" not in stderr, stderr
     assert (out / "summary.parquet").read_bytes() == (reference / "summary.parquet").read_bytes()
     assert _files(out / "runs") == _files(reference / "runs")

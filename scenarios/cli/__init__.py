@@ -49,6 +49,7 @@ COMMAND_MODULES: list[str] = [
     "scenarios.cli.dashboard",  # dashboard
     "scenarios.cli.extension",  # extension offers | outsiders | pie (the paper's extensions)
     "scenarios.cli.atop",  # atop summarize | synthesize (the ATOP alliance data)
+    "scenarios.cli.catalog",  # scenarios: the bundled scenarios and sweeps
 ]
 
 
@@ -65,12 +66,22 @@ def _print_error(message: str) -> None:
     print(f"{PROG}: error: {one_line}", file=sys.stderr)
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("alliances")
+    except PackageNotFoundError:
+        return "(not installed)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog=PROG,
         description="Fang & Ramsay's two-period alliance game: equilibrium, welfare, "
                     "figures and agent-based scenarios.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True,
                                        parser_class=_Parser)
     for name in COMMAND_MODULES:

@@ -1,6 +1,6 @@
-"""``alliances atop ...``: the model meets the ATOP alliance data (docs/validation.md).
+"""`alliances atop ...`: the model meets the ATOP alliance data (docs/validation.md).
 
-``alliances atop summarize DATA_DIR --out DIR [--run RUN_DIR]``: reads the ATOP 5.1 files
+`alliances atop summarize DATA_DIR --out DIR [--run RUN_DIR]`: reads the ATOP 5.1 files
 in DATA_DIR (atop5_1a.csv and atopinst5_1.csv, downloaded from atopdata.org) as alliance
 spells and writes spells.parquet, the Kaplan-Meier curves by milinst and for bilateral
 alliances (km.parquet, km_milinst.png, km_bilat.png), the median survival times
@@ -9,7 +9,7 @@ the competing risks of the ending types (competing.parquet, competing.png) to DI
 --run, the spells of that `alliances run` folder (rounds -> years by the scenario's
 [calibration] years_per_round) get the same summaries, in the same files and plots.
 
-``alliances atop synthesize SCENARIO --out DATA_DIR [--seed N]``: runs the scenario and
+`alliances atop synthesize SCENARIO --out DATA_DIR [--seed N]`: runs the scenario and
 writes its alliance spells as ATOP-format files (atop5_1a.csv, atopinst5_1.csv: the
 columns the reader uses, ATOP's names and codes) to DATA_DIR, to be read like ATOP.
 """
@@ -22,7 +22,7 @@ SUMMARIZE_DESCRIPTION, SYNTHESIZE_DESCRIPTION = __doc__.split("\n\n")[1:3]
 
 def register(subparsers) -> None:
     p = subparsers.add_parser("atop", help="survival of real alliances (ATOP 5.1) and of a model run",
-                              description=__doc__.split("\n\n")[0].strip("`"))
+                              description=__doc__.split("\n\n")[0])
     sub = p.add_subparsers(dest="atop_command", metavar="ACTION", required=True)
     s = sub.add_parser("summarize", help="survival, hazard and competing risks of ATOP (and a run)",
                        description=SUMMARIZE_DESCRIPTION)

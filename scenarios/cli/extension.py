@@ -22,12 +22,33 @@ The studies themselves are library functions in ``scenarios.studies``.
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
-from scenarios.cli.options import add_param
+from scenarios.cli.options import add_param, add_size_check, add_workers, workers_of
 from scenarios.studies.offers import DEFAULT_DISTS
 
-OFFERS_DESCRIPTION, PIE_DESCRIPTION = __doc__.split("\n\n")[1:3]
+#: measured seconds per search cost and curve of each study (docs/extensions.md): for the size check
+SECONDS_PER_POINT = {"offers": 0.025, "outsiders": 0.18, "pie": 0.01}
+
+
+def check_size(args: argparse.Namespace, study: str, curves: int) -> None:
+    """Refuse a grid that cannot fit in memory (warn on one that will take very long) and an
+    ``--out`` that cannot be written, before any work."""
+    from scenarios.output.files import writable_dir
+    from scenarios.run import budget
+
+    args.workers = workers_of(args)
+    if isinstance(args.points, int) and args.points >= 1:
+        est = budget.grid_estimate(args.points, curves, SECONDS_PER_POINT[study] / max(1, args.workers))
+        budget.check(est, enforce=args.size_check)
+        if sys.stderr.isatty():  # progress, as the bars of run and sweep: only on a terminal
+            print(f"alliances: extension {study}: {curves} curve{'s' * (curves != 1)} x {args.points} search costs"
+                  f" on {args.workers} process{'es' * (args.workers != 1)}, then c* and the plot ...",
+                  file=sys.stderr, flush=True)
+    writable_dir(args.out)
+
+OFFERS_DESCRIPTION, PIE_DESCRIPTION = (part.replace("``", "") for part in __doc__.split("\n\n")[1:3])
 
 
 def print_summary(summary, *display_options) -> None:
@@ -46,6 +67,7 @@ def wrote(names: list[str], args: argparse.Namespace, plot: str) -> None:
 def run_offers(args: argparse.Namespace) -> int:
     from scenarios.studies.offers import offers_study
 
+    check_size(args, "offers", len(args.dist or DEFAULT_DISTS))
     summary = offers_study(args.out, args.dist or DEFAULT_DISTS, phi=args.phi, delta=args.delta,
                            c_max=args.c_max, points=args.points, workers=args.workers, plot=not args.no_plot)
     print_summary(summary, "display.width", 200)
@@ -58,6 +80,7 @@ def run_outsiders(args: argparse.Namespace) -> int:
 
     from scenarios.studies.outsiders import DEFAULT_KS, outsiders_study
 
+    check_size(args, "outsiders", len(args.k or DEFAULT_KS))
     df = outsiders_study(args.out, args.k or DEFAULT_KS, phi=args.phi, delta=args.delta, c_min=args.c_min,
                          c_max=args.c_max, points=args.points, workers=args.workers, plot=not args.no_plot)
     cols = ["outsiders", "c", "first_move", "r1", "p_breakup", "expected_contribution", "u_protege", "u_patron"]
@@ -70,6 +93,7 @@ def run_outsiders(args: argparse.Namespace) -> int:
 def run_pie(args: argparse.Namespace) -> int:
     from scenarios.studies.pie import DEFAULT_DIVISIONS, pie_study
 
+    check_size(args, "pie", len(args.division or DEFAULT_DIVISIONS))
     summary = pie_study(args.out, args.division or DEFAULT_DIVISIONS, phi=args.phi, delta=args.delta,
                         c_max=args.c_max, points=args.points, workers=args.workers, plot=not args.no_plot)
     print_summary(summary, "display.width", 250, "display.max_colwidth", 60)
@@ -84,9 +108,10 @@ def add_c_grid_options(p, c_max: float, points: int, out: str, cost: str) -> Non
     add_param(p, "delta", 0.99, "discount factor")
     add_param(p, "c_max", c_max, "largest search cost on the grid")
     p.add_argument("--points", type=int, default=points, help=f"search costs on the grid (default: {points}; {cost})")
-    p.add_argument("--workers", type=int, default=1, help="processes (default: 1)")
+    add_workers(p)
     p.add_argument("--out", default=out, help=f"output directory (default: {out})")
-    p.add_argument("--no-plot", action="store_true", help="tables only")
+    p.add_argument("--no-plots", "--no-plot", dest="no_plot", action="store_true", help="tables only")
+    add_size_check(p)
 
 
 def register(subparsers) -> None:

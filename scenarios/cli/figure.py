@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from scenarios.cli.options import add_param
+from scenarios.cli.options import add_param, add_size_check
 from scenarios.output.figures import DEFAULTS, FIGURES, write_figure
 
 
@@ -24,10 +24,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_param(p, "c_max", DEFAULTS["c_max"], "largest search cost on the grid")
     p.add_argument("--points", type=int, default=DEFAULTS["points"], metavar="N",
                    help=f"grid points on [0, c_max] (default: {DEFAULTS['points']})")
+    add_size_check(p)
     p.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    from scenarios.output.files import writable_dir
+    from scenarios.run import budget
+
+    if args.points >= 2:  # (smaller: c_grid's own message)
+        budget.check(budget.figure_estimate(args.points), enforce=args.size_check)
+    writable_dir(args.out)
     paths = write_figure(args.number, args.out, phi=args.phi, delta=args.delta,
                          c_max=args.c_max, points=args.points)
     for path in paths:

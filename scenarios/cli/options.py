@@ -1,4 +1,4 @@
-"""Helpers for the subcommands' handlers: float parameter options and JSON output."""
+"""Helpers for the subcommands' handlers: float parameter options, the size check and JSON output."""
 
 from __future__ import annotations
 
@@ -22,6 +22,30 @@ def add_param(parser: argparse.ArgumentParser, name: str, default: float | None,
     else:
         parser.add_argument(opt, dest=name, type=float, default=default,
                             metavar=name.upper(), help=f"{help} (default: {default:g})")
+
+
+def add_size_check(parser: argparse.ArgumentParser) -> None:
+    """Add ``--no-size-check``: run even what the memory estimate says cannot fit."""
+    parser.add_argument("--no-size-check", dest="size_check", action="store_false",
+                        help="skip the memory check made before starting (the command may then be killed"
+                             " for lack of memory)")
+
+
+def add_workers(parser: argparse.ArgumentParser, note: str = "") -> None:
+    """Add ``--workers N``, the same everywhere: processes to use, an integer >= 1 (default: the CPUs)."""
+    parser.add_argument("--workers", type=int, default=None, metavar="N",
+                        help="worker processes, an integer >= 1 (default: the number of CPUs"
+                             + (f"; {note})" if note else ")"))
+
+
+def workers_of(args: argparse.Namespace) -> int:
+    """The ``--workers`` of ``args`` checked (ValueError naming it), the number of CPUs if not given."""
+    import os
+
+    workers = args.workers if args.workers is not None else (os.cpu_count() or 1)
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise ValueError(f"--workers: must be an integer >= 1, got {workers!r}")
+    return workers
 
 
 def to_jsonable(value: Any) -> Any:

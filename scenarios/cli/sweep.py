@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from scenarios.cli.options import add_size_check, add_workers, workers_of
+
 
 def register(subparsers) -> None:
     p = subparsers.add_parser(
@@ -21,11 +23,11 @@ def register(subparsers) -> None:
     )
     p.add_argument("scenario", metavar="NAME_OR_PATH", help="bundled sweep name or scenario file with [sweep]")
     p.add_argument("--out", required=True, metavar="DIR", help="sweep directory (created; reused to resume)")
-    p.add_argument("--workers", type=int, default=None, metavar="N",
-                   help="worker processes (default: the number of CPUs; with --dask local, its workers)")
+    add_workers(p, "with --dask local, its workers")
     p.add_argument("--dask", default=None, metavar="ADDRESS|local",
                    help="run on a Dask distributed cluster (tcp://host:8786) or a LocalCluster (local)")
-    p.add_argument("--no-plots", action="store_true", help="do not draw sweep_measures.png")
+    p.add_argument("--no-plots", "--no-plot", dest="no_plots", action="store_true", help="do not draw sweep_measures.png")
+    add_size_check(p)
     p.set_defaults(handler=_sweep)
 
 
@@ -35,10 +37,13 @@ def _sweep(args: argparse.Namespace) -> int:
     from scenarios.run.sweep import SweepBusy, run_sweep
     from scenarios.sweep_spec import load_plan
 
-    workers = args.workers if args.workers is not None else (os.cpu_count() or 1)
-    if workers < 1:
-        raise ValueError(f"--workers: must be an integer >= 1, got {workers}")
-    plan = load_plan(args.scenario)
+    workers = workers_of(args)
+    from scenarios.output.files import writable_dir
+    from scenarios.run import budget
+
+    plan = load_plan(args.scenario, size_check=args.size_check)
+    budget.check(budget.sweep_estimate(plan, workers), enforce=args.size_check)
+    writable_dir(args.out)
     n, points, reps = len(plan.runs), len(plan.runs) // plan.replications, plan.replications
     print(f"sweep {plan.name} ({plan.path}): {n} run{'s' * (n != 1)}"
           f" ({points} point{'s' * (points != 1)} x {reps} replication{'s' * (reps != 1)})"

@@ -15,6 +15,7 @@ Output directory contents (all written atomically: temp file, then rename):
 from __future__ import annotations
 
 import json
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,17 +54,17 @@ def run_scenario(
 
     model = scenario.build_model(record_events=record_events)
     t0 = time.perf_counter()
-    for _ in tqdm(
-        range(scenario.rounds),
-        desc=scenario.name,
-        unit="round",
-        disable=None if progress else True,
-        leave=False,
-    ):
+    rounds = range(scenario.rounds)
+    if progress:  # (no tqdm at all otherwise: even a disabled bar creates a process-shared lock,
+        # which a sweep worker killed mid-run would leak)
+        rounds = tqdm(rounds, desc=scenario.name, unit="round", leave=False, disable=None)  # None: on a terminal
+    for _ in rounds:
         model.step()
     seconds = time.perf_counter() - t0
     result = RunResult(scenario=scenario, out=Path(out) if out is not None else None, model=model, seconds=seconds)
     if out is not None:
+        if progress and sys.stderr.isatty():  # (as the rounds' bar) the plots take seconds after it
+            print(f"writing tables{' and plots' if plots else ''} to {out} ...", file=sys.stderr, flush=True)
         write_outputs(result, plots=plots)
     return result
 

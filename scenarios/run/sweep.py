@@ -46,8 +46,6 @@ RUNS = "runs"
 DONE = "done.json"
 ERROR = "error.json"
 PARTIAL = ".partial-"
-#: how often the local pool is rebuilt after a worker process died, before giving up
-MAX_POOL_RESTARTS = 3
 #: modules the local pool's fork server imports once for all its workers
 WORKER_PRELOAD = ("scenarios.run.sweep", "scenarios.run.runner", "agents.model")
 
@@ -104,34 +102,17 @@ def _worker_init(driver_pid: int) -> None:
 
 # ------------------------------------------------------------------ executors
 def run_local(tasks: list[dict], workers: int, on_result: Callable[[dict], None]) -> list[str]:
-    """Run ``tasks`` on a local process pool; returns ids left unrun (pool died too often)."""
-    from concurrent.futures import as_completed
-    from concurrent.futures.process import BrokenProcessPool
+    """Run ``tasks`` on local worker processes; returns the ids given up on (their worker
+    process died :data:`~scenarios.run.pool.MAX_DEATHS_PER_JOB` times).
 
-    from scenarios.run.pool import process_pool
+    A worker that dies at any moment (even while sending its result back) is noticed, its
+    run goes back in the queue and a fresh worker takes its place (scenarios/run/pool.py)."""
+    from scenarios.run.pool import WorkerPool
 
-    pending = {t["run_id"]: t for t in tasks}
-    restarts = 0
-    while pending:
-        pool = process_pool(workers, preload=WORKER_PRELOAD, initializer=_worker_init, initargs=(os.getpid(),))
-        broken = False
-        try:
-            futures = {pool.submit(execute_run, t): rid for rid, t in pending.items()}
-            for fut in as_completed(futures):
-                try:
-                    res = fut.result()
-                except BrokenProcessPool:
-                    broken = True
-                    continue
-                pending.pop(futures[fut], None)
-                on_result(res)
-        finally:
-            pool.shutdown(wait=not broken, cancel_futures=True)
-        if broken:
-            restarts += 1
-            if restarts > MAX_POOL_RESTARTS:
-                break
-    return sorted(pending)
+    pool = WorkerPool(execute_run, workers, preload=WORKER_PRELOAD, initializer=_worker_init,
+                      initargs=(os.getpid(),))
+    lost = pool.run({t["run_id"]: t for t in tasks}, lambda _rid, res: on_result(res))
+    return sorted(lost)
 
 
 def run_dask(tasks: list[dict], address: str, workers: int, on_result: Callable[[dict], None],

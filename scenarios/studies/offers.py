@@ -9,12 +9,13 @@ towards 0 below the value where the patron switches to the offer accepted at onc
 """
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from scenarios.studies.over_c import footnote13, plot_over_c, refine_switch, solve_over_c, write_table
+from scenarios.studies.over_c import c_stars, coarse_grid_warnings, footnote13, plot_over_c, refine_switch, solve_over_c, write_table
 
 DEFAULT_DISTS = ("uniform", "beta:a=2,b=5", "beta:a=5,b=2", "beta:a=2,b=2")
 
@@ -70,7 +71,9 @@ def offers_study(out, dists=DEFAULT_DISTS, phi=1.1, delta=0.99, c_max=0.04, poin
     dists = list(dists)
     df = offers_data(dists, phi=phi, delta=delta, c_max=c_max, points=points, workers=workers)
     write_table(df, out, "offers.csv")
-    summary = footnote13(df)
+    summary = footnote13(df, optima=c_stars(dist_specs(dists), df, phi, delta, workers=workers))
+    for line in coarse_grid_warnings(summary, "dist", points):
+        print(line, file=sys.stderr, flush=True)
     switch = refine_switch(dist_specs(dists), df, phi, delta, workers=workers)
     summary.insert(2, "c_switch_exact", summary["dist"].map(switch))
     write_table(summary, out, "offers_summary.csv")

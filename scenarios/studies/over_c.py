@@ -60,8 +60,35 @@ def solve_over_c(specs: dict, phi, delta, c, workers=1, column="dist") -> pd.Dat
     return labelled(parts, [label for label, _ in jobs], column)
 
 
-def footnote13(df: pd.DataFrame, column: str = "dist") -> pd.DataFrame:
-    """Per group: c*, the switch value of c, and whether breakups are non-monotone in c."""
+def _c_star_job(args):
+    spec, phi, delta, c, table = args
+    from analytic.welfare import optimal_search_cost_on_grid
+
+    return optimal_search_cost_on_grid(solver_of(spec), phi, delta, c, table)
+
+
+def c_stars(specs: dict, df: pd.DataFrame, phi, delta, workers=1, column="dist") -> dict:
+    """Label -> ``analytic.welfare.GridWelfare``: c* of each solver, from its curve in ``df``
+    refined by the welfare optimizer (switch points by bisection, local search), in processes."""
+    jobs, labels = [], []
+    for label, g in df.groupby(column, sort=False):
+        g = g.sort_values("c")
+        jobs.append((specs[label], phi, delta, g["c"].to_numpy(), g[["u_protege", "first_move"]].reset_index(drop=True)))
+        labels.append(label)
+    return dict(zip(labels, map_in_processes(_c_star_job, jobs, workers)))
+
+
+def coarse_grid_warnings(summary: pd.DataFrame, column: str, points: int) -> list[str]:
+    """One warning line per curve whose grid is too coarse to show its c*."""
+    return [f"alliances: warning: {row[column]}: --points {points} is too coarse to trust: c* = {row['c_star']:.6g}"
+            f" lies {abs(row['c_star'] - row['c_star_on_grid']):.3g} from the grid's best point"
+            f" {row['c_star_on_grid']:.6g} (or at the grid's end); use more --points or another --c-max"
+            for _, row in summary.iterrows() if row["grid_too_coarse"]]
+
+
+def footnote13(df: pd.DataFrame, column: str = "dist", optima: dict | None = None) -> pd.DataFrame:
+    """Per group: c* (from ``optima``, label -> ``GridWelfare`` of :func:`c_stars`), the switch
+    value of c, and whether breakups are non-monotone in c."""
     rows = []
     for dist, g in df.groupby(column, sort=False):
         g = g.sort_values("c")
@@ -72,8 +99,9 @@ def footnote13(df: pd.DataFrame, column: str = "dist") -> pd.DataFrame:
         inner = pb[searching] if searching.size else np.array([])
         k = int(np.argmax(inner)) if inner.size else -1
         non_mono = bool(inner.size >= 3 and 0 < k < inner.size - 1 and inner[k] > inner[0] + 1e-9)
-        i = int(np.argmax(g["u_protege"].to_numpy()))
-        rows.append({column: dist, "c_star": float(c[i]), "u_protege_at_c_star": float(g["u_protege"].iloc[i]),
+        w = optima[dist]
+        rows.append({column: dist, "c_star": w.c_star, "u_protege_at_c_star": w.u_protege,
+                     "c_star_on_grid": w.c_star_on_grid, "grid_too_coarse": w.grid_too_coarse,
                      "u_protege_at_0": float(g["u_protege"].iloc[0]), "c_switch": switch,
                      "max_p_breakup": float(pb.max()), "c_at_max_breakup": float(c[np.argmax(pb)]),
                      "p_breakup_at_0": float(pb[0]), "non_monotone": non_mono})

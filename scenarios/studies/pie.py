@@ -8,12 +8,13 @@ c (with c* marked). A division is ``LABEL=ALLY/AD_HOC``, each side either
 """
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from scenarios.studies.over_c import footnote13, plot_over_c, refine_switch, solve_over_c, write_table
+from scenarios.studies.over_c import c_stars, coarse_grid_warnings, footnote13, plot_over_c, refine_switch, solve_over_c, write_table
 
 DEFAULT_DIVISIONS = (
     "paper: even split=-/-",
@@ -100,7 +101,10 @@ def pie_study(out, divisions=DEFAULT_DIVISIONS, phi=1.1, delta=0.99, c_max=0.06,
     specs = division_specs(list(divisions), phi)
     df = pie_data(specs, phi=phi, delta=delta, c_max=c_max, points=points, workers=workers)
     write_table(df, out, "pie.csv")
-    summary = footnote13(df, column="division")
+    summary = footnote13(df, column="division", optima=c_stars(specs, df, phi, delta, workers=workers,
+                                                               column="division"))
+    for line in coarse_grid_warnings(summary, "division", points):
+        print(line, file=sys.stderr, flush=True)
     switch = refine_switch(specs, df, phi, delta, workers=workers, column="division")
     summary.insert(1, "B_protege_ad_hoc", summary["division"].map({k: s[1].protege_ad_hoc for k, s in specs.items()}))
     summary.insert(2, "c_switch_exact", summary["division"].map(switch))
