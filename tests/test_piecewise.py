@@ -158,6 +158,18 @@ EPS = error_bound(**GRID)
 BF_TOL_R, BF_TOL_P = 2e-3, 4e-3  # as tests/test_general.py, widened for densities up to ~3.5
 
 
+def assert_matches_brute_force(eq, bf):
+    """The solver's point against the brute force: within its error bound, first move equal."""
+    eps = bf["error_bound"]
+    assert bf["margin_period2"] > 2 * eps and bf["margin"] > 2 * eps, "pick a point away from ties"
+    assert abs(eq.u_patron - bf["u_patron"]) <= eps
+    assert eq.first_move == bf["first_move"]
+    for field, tol in (("u_protege", eps), ("r1", BF_TOL_R), ("p_alliance", BF_TOL_P),
+                       ("p_breakup", BF_TOL_P), ("expected_contribution", BF_TOL_P)):
+        lo, hi = bf["window"][field]
+        assert lo - tol <= eq[field] <= hi + tol, (field, eq[field], bf["window"][field])
+
+
 @pytest.mark.parametrize("v,w,phi,c,delta,b", [
     ([0.3, 0.55, 0.8, 1.0], [1, 2, 1, 1], 1.1, 0.004, 0.95, 1.0),   # search, lottery in period 2
     ([0.3, 0.55, 0.8, 1.0], [1, 2, 1, 1], 1.1, 0.03, 0.95, 1.0),    # accept at once
@@ -171,14 +183,7 @@ def test_mixtures_against_brute_force(v, w, phi, c, delta, b):
     eq = got.iloc[0]
     bf = brute_force(phi, c, delta, ppf=pw.ScipyLikeCDF(F).ppf, benefits=(b, 1.0, 1.0) if b != 1 else None,
                      **GRID)
-    eps = bf["error_bound"]
-    assert bf["margin_period2"] > 2 * eps and bf["margin"] > 2 * eps, "pick a point away from ties"
-    assert abs(eq.u_patron - bf["u_patron"]) <= eps
-    assert eq.first_move == bf["first_move"]
-    for field, tol in (("u_protege", eps), ("r1", BF_TOL_R), ("p_alliance", BF_TOL_P),
-                       ("p_breakup", BF_TOL_P), ("expected_contribution", BF_TOL_P)):
-        lo, hi = bf["window"][field]
-        assert lo - tol <= eq[field] <= hi + tol, (field, eq[field], bf["window"][field])
+    assert_matches_brute_force(eq, bf)
     x = bf["x1"][::40]
     r2 = eqs.patron_offer_period2(x, np.zeros(x.size, dtype=int))
     r2_bf = bf["r2_of_x1"][::40]
@@ -200,14 +205,7 @@ def test_general_piecewise_against_brute_force(knots, values, phi, c, delta, b):
     F = pw.PiecewiseLinearCDF(knots, values)
     eq = pw.solve_many(F, phi, c, delta, b).iloc[0]
     bf = brute_force(phi, c, delta, ppf=pw.ScipyLikeCDF(F).ppf, benefits=(b, 1.0, 1.0), **GRID)
-    eps = bf["error_bound"]
-    assert bf["margin_period2"] > 2 * eps and bf["margin"] > 2 * eps, "pick a point away from ties"
-    assert abs(eq.u_patron - bf["u_patron"]) <= eps
-    assert eq.first_move == bf["first_move"]
-    for field, tol in (("u_protege", eps), ("r1", BF_TOL_R), ("p_alliance", BF_TOL_P),
-                       ("p_breakup", BF_TOL_P), ("expected_contribution", BF_TOL_P)):
-        lo, hi = bf["window"][field]
-        assert lo - tol <= eq[field] <= hi + tol, (field, eq[field], bf["window"][field])
+    assert_matches_brute_force(eq, bf)
 
 
 # ---------------------------------------------------------------- the agents play it
