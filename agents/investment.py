@@ -79,6 +79,9 @@ class InvestmentRule:
         """
         raise NotImplementedError
 
+    #: True where `initial_c` sets the starting c itself (the scenario's search_cost is then unused)
+    chooses_initial_c: bool = False
+
     def initial_c(self, c_start: np.ndarray, model) -> np.ndarray:
         """The search cost a new alliance starts at (default: the scenario's draw ``c_start``)."""
         return c_start
@@ -164,6 +167,8 @@ class ChooseIntegration(InvestmentRule):
                              p["c_low"], p["c_high"], p["grid"])[0]
             self._cache.update(zip(missing, cs.tolist()))
         return np.array([self._cache[k] for k in keys], dtype=float)
+
+    chooses_initial_c = True
 
     def initial_c(self, c_start, model):
         proc = model.phi_process

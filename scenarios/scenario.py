@@ -131,12 +131,15 @@ class Scenario:
 
     def describe(self) -> list[str]:
         """Lines for the run summary."""
-        inv = make_rule(self.investment_rule, **self.investment_params).describe()
+        rule = make_rule(self.investment_rule, **self.investment_params)
+        inv = rule.describe()
+        cost = ("c chosen by the investment rule at formation" if rule.chooses_initial_c
+                else self.search_cost.describe())
         return [
             f"scenario {self.name} ({self.path})",
             f"  {self.n_proteges} protégés, {self.n_patrons} patrons, {self.n_ad_hoc} ad hoc partners;"
             f" {self.rounds} rounds; seed {self.seed}",
-            f"  {self.search_cost.describe()}; {self.phi.describe()}; delta = {self.delta:g}; investment {inv}",
+            f"  {cost}; {self.phi.describe()}; delta = {self.delta:g}; investment {inv}",
         ] + ([] if self.outsiders.get("model", "uniform") == "uniform" and self.benefits().is_paper
              else [f"  {self.solver().describe()}"]) + ([] if self.system is None else [f"  {self.system.describe()}"])
 

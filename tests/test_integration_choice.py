@@ -66,6 +66,16 @@ def test_scenario_loads_and_runs():
     assert np.all((m.c >= 0) & (m.c <= 0.1))
 
 
+def test_summary_says_the_rule_chooses_c_not_the_unused_starting_level():
+    """chosen_integration's search_cost (0) is never used: its alliances start at the chosen c."""
+    sc = load_scenario("chosen_integration")
+    m = sc.build_model(record_events=False)
+    assert m.c_start.min() > 0  # the rule chose a positive c for every alliance
+    line = sc.describe()[2]
+    assert "c chosen by the investment rule" in line and "c = 0;" not in line
+    assert load_scenario("baseline").describe()[2].startswith("  c = 0 + 0.1 * Beta(2, 3)")
+
+
 def _data():
     with open(SCENARIO_DIR / "chosen_integration.toml", "rb") as f:
         return tomllib.load(f)
