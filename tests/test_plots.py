@@ -157,3 +157,16 @@ def test_extension_figures_share_the_style_and_break_the_papers_curve(caught, tm
     legend = fig.legends[0]
     assert [t.get_text() for t in legend.get_texts()] == ["paper: even split", "another split"]
     assert min(t.get_fontsize() for t in legend.get_texts()) >= 9.5, "a legend that can be read"
+
+
+def test_extension_figures_mark_the_exact_c_star_not_the_grid_point(caught, tmp_path):
+    """The payoff panel's dot sits at the welfare optimizer's c* (1/32), between grid points."""
+    from scenarios.studies.over_c import plot_over_c
+
+    c = np.linspace(0, 0.06, 5)  # 0, 0.015, 0.03, 0.045, 0.06: 1/32 is on none of them
+    rows = [{"division": "paper", "c": ci, "first_move": "search", "p_breakup": 0.2,
+             "expected_contribution": 0.6, "u_protege": 0.6 - abs(ci - 0.03)} for ci in c]
+    plot_over_c(pd.DataFrame(rows), "division", tmp_path / "x.png", "t", "division",
+                c_star={"paper": (C_PROP1, 0.65)})
+    dots = [ln for ln in caught["x.png"].axes[2].get_lines() if ln.get_marker() == "o" and len(ln.get_xdata()) == 1]
+    assert [(float(d.get_xdata()[0]), float(d.get_ydata()[0])) for d in dots] == [(C_PROP1, 0.65)]

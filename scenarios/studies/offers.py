@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from scenarios.studies.over_c import c_stars, coarse_grid_warnings, footnote13, plot_over_c, refine_switch, solve_over_c, write_table
+from scenarios.studies.over_c import c_star_points, c_stars, coarse_grid_warnings, footnote13, plot_over_c, refine_switch, solve_over_c, write_table
 
 DEFAULT_DISTS = ("uniform", "beta:a=2,b=5", "beta:a=5,b=2", "beta:a=2,b=2")
 
@@ -58,9 +58,9 @@ def offers_data(dists, phi=1.1, delta=0.99, c_max=0.04, points=41, workers=1) ->
     return solve_over_c(dist_specs(dists), phi, delta, c, workers)
 
 
-def plot_offers(df: pd.DataFrame, path: Path, phi: float, delta: float) -> Path:
+def plot_offers(df: pd.DataFrame, path: Path, phi: float, delta: float, c_star: dict | None = None) -> Path:
     return plot_over_c(df, "dist", path, "Extension 4: outside offers from other distributions"
-                       f" (phi = {phi:g}, delta = {delta:g})", "outside offers")
+                       f" (phi = {phi:g}, delta = {delta:g})", "outside offers", c_star=c_star)
 
 
 def offers_study(out, dists=DEFAULT_DISTS, phi=1.1, delta=0.99, c_max=0.04, points=41, workers=1,
@@ -78,5 +78,5 @@ def offers_study(out, dists=DEFAULT_DISTS, phi=1.1, delta=0.99, c_max=0.04, poin
     summary.insert(2, "c_switch_exact", summary["dist"].map(switch))
     write_table(summary, out, "offers_summary.csv")
     if plot:
-        plot_offers(df, Path(out) / "offers.png", phi, delta)
+        plot_offers(df, Path(out) / "offers.png", phi, delta, c_star=c_star_points(summary, "dist"))
     return summary

@@ -134,11 +134,14 @@ def refine_switch(specs: dict, df: pd.DataFrame, phi, delta, iters=22, workers=1
     return dict(zip(labels, map_in_processes(_switch_job, jobs, workers)))
 
 
-def plot_over_c(df: pd.DataFrame, column: str, path: Path, title: str, legend_title: str, dashed=()) -> Path:
+def plot_over_c(df: pd.DataFrame, column: str, path: Path, title: str, legend_title: str, dashed=(),
+                c_star: dict | None = None) -> Path:
     """Breakups, the patron's contribution and the protégé's payoff against c, one line per
     value of ``column`` (broken where the first move switches, as the paper's curve at 1/32;
-    dot: the protégé's best c); the groups in ``dashed`` drawn dashed, and each line a little
-    thinner than the one before so that lines on top of each other all show."""
+    dot: the protégé's best c, from ``c_star`` (label -> (c*, his payoff there), the welfare
+    optimizer's) where given, else the grid's best point); the groups in ``dashed`` drawn
+    dashed, and each line a little thinner than the one before so that lines on top of each
+    other all show."""
     plt, _ = seaborn_pyplot()
     fig, axes = plt.subplots(1, 3, figsize=(16, 5.0))
     handles = []
@@ -157,8 +160,12 @@ def plot_over_c(df: pd.DataFrame, column: str, path: Path, title: str, legend_ti
                                 marker="o" if len(part) == 1 else None, ms=4.5)
             if s == 0:
                 handles.append((line, label))
-        best = int(np.argmax(g["u_protege"].to_numpy()))
-        axes[2].plot(g["c"].iloc[best], g["u_protege"].iloc[best], "o", color=color, ms=7, zorder=5)
+        if c_star is not None and label in c_star:
+            dot = c_star[label]
+        else:
+            best = int(np.argmax(g["u_protege"].to_numpy()))
+            dot = (g["c"].iloc[best], g["u_protege"].iloc[best])
+        axes[2].plot(*dot, "o", color=color, ms=7, zorder=5)
     label_axes(axes, "protégé's payoff (dot: c*)")
     fig.legend([h for h, _ in handles], [wrap(str(t), 48) for _, t in handles], title=legend_title,
                loc="lower center", ncol=min(3, len(handles)), bbox_to_anchor=(0.5, 0.0))
@@ -166,6 +173,11 @@ def plot_over_c(df: pd.DataFrame, column: str, path: Path, title: str, legend_ti
     rows = (len(handles) + 2) // 3
     fig.tight_layout(rect=(0, 0.07 + 0.055 * rows, 1, 1))
     return save_figure(fig, path, DPI)
+
+
+def c_star_points(summary: pd.DataFrame, column: str) -> dict:
+    """label -> (c*, the protégé's payoff there) from a `footnote13` summary: the dots of `plot_over_c`."""
+    return {row[column]: (row["c_star"], row["u_protege_at_c_star"]) for _, row in summary.iterrows()}
 
 
 def label_axes(axes, payoff_title: str) -> None:

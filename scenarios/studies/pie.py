@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from scenarios.studies.over_c import c_stars, coarse_grid_warnings, footnote13, plot_over_c, refine_switch, solve_over_c, write_table
+from scenarios.studies.over_c import c_star_points, c_stars, coarse_grid_warnings, footnote13, plot_over_c, refine_switch, solve_over_c, write_table
 
 DEFAULT_DIVISIONS = (
     "paper: even split=-/-",
@@ -86,11 +86,11 @@ def pie_data(specs: dict, phi=1.1, delta=0.99, c_max=0.06, points=41, workers=1)
     return df
 
 
-def plot_pie(df: pd.DataFrame, path: Path, phi: float, delta: float) -> Path:
+def plot_pie(df: pd.DataFrame, path: Path, phi: float, delta: float, c_star: dict | None = None) -> Path:
     ally = [d for d in df["division"].unique() if d.startswith("ally")]
     return plot_over_c(df, "division", path, f"Extension 3: dividing the pie (phi = {phi:g}, delta = {delta:g});"
                        " dashed: the ally's division changed (breakups and payoffs as the paper's, contribution"
-                       " shifted)", "division of the pie (ally / ad hoc)", dashed=ally)
+                       " shifted)", "division of the pie (ally / ad hoc)", dashed=ally, c_star=c_star)
 
 
 def pie_study(out, divisions=DEFAULT_DIVISIONS, phi=1.1, delta=0.99, c_max=0.06, points=41, workers=1,
@@ -110,5 +110,5 @@ def pie_study(out, divisions=DEFAULT_DIVISIONS, phi=1.1, delta=0.99, c_max=0.06,
     summary.insert(2, "c_switch_exact", summary["division"].map(switch))
     write_table(summary, out, "pie_summary.csv")
     if plot:
-        plot_pie(df, Path(out) / "pie.png", phi, delta)
+        plot_pie(df, Path(out) / "pie.png", phi, delta, c_star=c_star_points(summary, "division"))
     return summary
