@@ -149,7 +149,8 @@ def _fail(path: str, key: str, msg: str) -> None:
     raise ValueError(f"{path}: {key}: {msg}")
 
 
-def _is_number(v) -> bool:
+def is_number(v) -> bool:
+    """A finite int or float (not a bool): what a numeric key of a scenario or sweep file accepts."""
     return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
 
 
@@ -166,7 +167,7 @@ def _number(path, key, v, lo=None, hi=None, lo_open=False, hi_open=False, or_tab
     allowed = f"a number in {lb}{'-inf' if lo is None else lo}, {'inf' if hi is None else hi}{rb}"
     if or_table:
         allowed += " or a table { dist = ... }"
-    if not _is_number(v):
+    if not is_number(v):
         _fail(path, key, f"must be {allowed}, got {v!r}")
     ok = True
     if lo is not None:
@@ -273,7 +274,7 @@ def _outsiders(path, spec) -> dict:
         _fail(path, f"{key}.dist", f"required for model = 'distribution': a scipy.stats name such as 'beta', got {dist!r}")
     params = _table(path, f"{key}.params", spec.get("params", {}))
     for k, v in params.items():
-        if not _is_number(v):
+        if not is_number(v):
             _fail(path, f"{key}.params.{k}", f"must be a number, got {v!r}")
     from analytic.general import make_distribution
 
@@ -303,7 +304,7 @@ def _bargaining(path, spec, phi: PhiProcess, outsiders: dict) -> dict:
             _fail(path, f"{key}.{who}.protocol", f"must be one of {', '.join(_PROTOCOLS)}, got {protocol!r}")
         _known(path, f"{key}.{who}.", t, ("protocol",) + _PROTOCOLS[protocol])
         for k, v in t.items():
-            if k not in ("protocol", "first") and not _is_number(v):
+            if k not in ("protocol", "first") and not is_number(v):
                 _fail(path, f"{key}.{who}.{k}", f"must be a number, got {v!r}")
         t = {k: (float(v) if k not in ("protocol", "first") else v) for k, v in t.items()}
         try:
@@ -518,5 +519,5 @@ def scenario_keys() -> dict[str, tuple[str, ...]]:
     return keys
 
 
-__all__ = ["Scenario", "load_scenario", "parse_scenario", "resolve", "bundled_scenarios", "find_toml", "read_toml",
+__all__ = ["Scenario", "is_number", "load_scenario", "parse_scenario", "resolve", "bundled_scenarios", "find_toml", "read_toml",
            "scenario_keys", "SCENARIO_DIR", "DEFAULT_YEARS_PER_ROUND"]

@@ -45,6 +45,7 @@ import numpy as np
 from scenarios.run import budget
 
 from scenarios.scenario import (
+    is_number,
     SCENARIO_DIR,
     Scenario,
     bundled_scenarios,
@@ -99,10 +100,6 @@ def check_key(path: str, where: str, key: str) -> None:
 
 
 # ------------------------------------------------------------------ values
-def _is_number(v) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
-
-
 def _is_range(v) -> bool:
     """A ``{low, high, num}`` table of plain values (a table of lists is a nested table of keys)."""
     return (isinstance(v, dict) and bool(v) and set(v) <= set(RANGE_KEYS)
@@ -132,7 +129,7 @@ def _grid_values(path: str, key: str, v) -> list:
         if missing:
             raise ValueError(f"{path}: {where}: a range needs low, high and num; missing {', '.join(missing)}")
         lo, hi, num = v["low"], v["high"], v["num"]
-        if not (_is_number(lo) and _is_number(hi)):
+        if not (is_number(lo) and is_number(hi)):
             raise ValueError(f"{path}: {where}: low and high must be numbers, got {lo!r} and {hi!r}")
         if isinstance(num, bool) or not isinstance(num, int) or num < 1:
             raise ValueError(f"{path}: {where}: empty range; num must be an integer >= 1, got {num!r}")
@@ -151,7 +148,7 @@ def _sample_range(path: str, key: str, v) -> tuple:
     where = f"sweep.sample.ranges.{key}"
     if isinstance(v, dict) and set(v) == {"low", "high"}:
         v = [v["low"], v["high"]]
-    if not (isinstance(v, list) and len(v) == 2 and all(_is_number(x) for x in v)):
+    if not (isinstance(v, list) and len(v) == 2 and all(is_number(x) for x in v)):
         raise ValueError(f"{path}: {where}: must be [low, high] (two numbers), got {v!r}")
     lo, hi = v
     if not hi > lo:
