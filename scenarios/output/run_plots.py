@@ -85,7 +85,9 @@ def analytic_breakup_curve(c_grid: np.ndarray, phis: np.ndarray, delta: float, s
 
 
 def make_plots(out: Path, scenario, tables: dict) -> list[Path]:
-    """Write the five plots into ``out``; returns their paths."""
+    """Write the five plots into ``out``; returns their paths. With a ``[system]`` table the
+    breakup-rate plot is left out: the system's own (`scenarios.output.system_plots`) draws it
+    against the equilibrium of the system's final state, not of U[0, 1]."""
     plt, sns = seaborn_pyplot()
     out = Path(out)
     steps = tables["steps.parquet"].to_pandas()
@@ -101,8 +103,9 @@ def make_plots(out: Path, scenario, tables: dict) -> list[Path]:
     ax.set(xlabel="round", ylabel="share of alliances", title=f"{title}: alliance churn", ylim=(0, None))
     files.append(save_figure(fig, out / "churn.png", DPI, bbox_inches="tight"))
 
-    # 2. breakup rate against c, with the analytic curve
-    if events is not None and len(events):
+    # 2. breakup rate against c, with the analytic curve (a system's is among its own plots)
+    system = getattr(scenario, "system", None) is not None
+    if events is not None and len(events) and not system:
         sim = breakup_by_c(events)
         c_lo, c_hi = float(events["search_cost"].min()), float(events["search_cost"].max())
         solver = scenario.solver()

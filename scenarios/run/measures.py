@@ -21,6 +21,22 @@ MEASURES = (
     "mean_patron_payoff",
 )
 
+#: Measures a run with a ``[system]`` table adds (over the last LATE_SHARE of its rounds).
+SYSTEM_MEASURES = (
+    "late_churn",
+    "late_effective_poles",
+    "late_largest_share",
+    "late_load_strength_corr",
+    "late_true_mean_offer",
+)
+#: the share of a run's last rounds the system measures average over (at least one round)
+LATE_SHARE = 0.25
+
+
+def measure_names(system: bool) -> tuple[str, ...]:
+    """The summary's measure columns: MEASURES, and SYSTEM_MEASURES for runs with a system."""
+    return MEASURES + (SYSTEM_MEASURES if system else ())
+
 
 def run_measures(model) -> dict[str, float]:
     """A finished run's outcome measures (the summary's columns).
@@ -38,6 +54,12 @@ def run_measures(model) -> dict[str, float]:
       phi - 1 (phi - the protégé's benefit if the pie is divided; weighted by the
       number of alliances that acted each round).
     * ``mean_protege_payoff``, ``mean_patron_payoff``: per alliance-round.
+
+    With a system (SYSTEM_MEASURES), means over the last LATE_SHARE of the rounds (the
+    settled state): ``late_churn`` (breakups per alliance-round), ``late_effective_poles``
+    (1 / HHI of protégés over powers), ``late_largest_share`` (the largest power's share),
+    ``late_load_strength_corr`` (over the rounds where it is defined; nan if strengths or
+    loads are all equal), ``late_true_mean_offer`` (the mean offer of the market F_t).
     """
     steps = model.steps_table().to_pandas()
     spells = model.alliances_table().to_pandas()
@@ -48,7 +70,7 @@ def run_measures(model) -> dict[str, float]:
     def wmean(col):
         return float(np.average(steps[col].to_numpy()[ok], weights=w[ok])) if ok.any() else float("nan")
 
-    return {
+    out = {
         "mean_churn": float(steps["churn_rate"].mean()),
         "breakup_rate": float(ended.mean()) if len(spells) else float("nan"),
         "mean_c": float(steps["c_mean"].mean()),
@@ -59,6 +81,22 @@ def run_measures(model) -> dict[str, float]:
         "free_riding_gap": wmean("free_riding_gap"),
         "mean_protege_payoff": float(steps["mean_protege_payoff"].mean()),
         "mean_patron_payoff": float(steps["mean_patron_payoff"].mean()),
+    }
+    if model.system is not None:
+        out.update(late_measures(steps))
+    return out
+
+
+def late_measures(steps) -> dict[str, float]:
+    """SYSTEM_MEASURES from a system run's steps table (a DataFrame)."""
+    late = steps.iloc[-max(1, int(round(LATE_SHARE * len(steps)))):]
+    corr = late["load_strength_corr"].dropna()
+    return {
+        "late_churn": float(late["churn_rate"].mean()),
+        "late_effective_poles": float(late["effective_poles"].mean()),
+        "late_largest_share": float(late["largest_share"].mean()),
+        "late_load_strength_corr": float(corr.mean()) if len(corr) else float("nan"),
+        "late_true_mean_offer": float(late["true_mean_offer"].mean()),
     }
 
 

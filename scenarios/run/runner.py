@@ -9,7 +9,9 @@ Output directory contents (all written atomically: temp file, then rename):
 * ``scenario.toml``: a copy of the scenario file that was run, and ``run.json``
   with the seed and number of rounds actually used.
 * plots (PNG): ``churn.png``, ``breakup_vs_c.png``, ``survival.png``,
-  ``c_distribution.png``, ``burden_sharing.png``.
+  ``c_distribution.png``, ``burden_sharing.png``; with a ``[system]`` table, instead of
+  ``breakup_vs_c.png``: ``system_market.png``, ``system_concentration.png``,
+  ``system_load_strength.png``, ``system_breakup_vs_c.png`` (scenarios/output/system_plots.py).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from scenarios.output.files import atomic_write, write_parquet
-from scenarios.run.measures import run_measures
+from scenarios.run.measures import LATE_SHARE, run_measures
 from scenarios.scenario import Scenario
 
 TABLE_FILES = ("events.parquet", "steps.parquet", "alliances.parquet")
@@ -110,6 +112,10 @@ def write_outputs(result: RunResult, plots: bool = True) -> None:
         from scenarios.output.run_plots import make_plots
 
         files += make_plots(out, sc, tables)
+        if model.system is not None:
+            from scenarios.output.system_plots import write_system_plots
+
+            files += write_system_plots(out, sc, tables)
     result.files = files
 
 
@@ -152,6 +158,15 @@ def summary_lines(result: RunResult) -> list[str]:
         f"payoffs per round: protégé {measures['mean_protege_payoff']:.4f},"
         f" patron {measures['mean_patron_payoff']:.4f}"
     )
+    if result.model.system is not None:
+        corr = measures["late_load_strength_corr"]
+        lines.append(
+            f"system (last {LATE_SHARE:.0%} of the rounds): churn {measures['late_churn']:.4f},"
+            f" effective poles {measures['late_effective_poles']:.2f},"
+            f" largest share {measures['late_largest_share']:.3f},"
+            f" corr(load, strength) {'n/a' if corr != corr else f'{corr:.2f}'},"
+            f" mean outside offer {measures['late_true_mean_offer']:.3f}"
+        )
     if result.out is not None:
         lines.append(f"wrote {', '.join(p.name for p in result.files)} to {result.out}")
     return lines

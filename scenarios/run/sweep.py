@@ -37,7 +37,7 @@ from typing import Callable, Iterable
 import numpy as np
 
 from scenarios.output.files import atomic_write, write_parquet
-from scenarios.run.measures import MEASURES, run_measures
+from scenarios.run.measures import measure_names, run_measures
 from scenarios.sweep_spec import RunSpec, SweepPlan, format_value
 
 MANIFEST = "manifest.json"
@@ -312,6 +312,7 @@ def summary_frame(plan: SweepPlan, out: Path):
     import pandas as pd
 
     runs_dir = out / RUNS
+    names = measure_names(any("system" in r.data for r in plan.runs))
     rows = []
     for r in plan.runs:
         row = {"run": r.run_id, "point": r.point, "replication": r.replication, "seed": r.seed}
@@ -327,7 +328,7 @@ def summary_frame(plan: SweepPlan, out: Path):
         row["status"] = status
         row["error"] = err
         m = (done or {}).get("measures", {})
-        for k in MEASURES:
+        for k in names:
             v = m.get(k)
             row[k] = float("nan") if v is None else float(v)
         rows.append(row)
