@@ -1,6 +1,7 @@
 """Seaborn plots across a sweep: each outcome measure against the mean search cost
 (or another swept parameter), one line per value of another swept key (e.g. the
-investment rule), with 95% Student-t confidence bands over the replications."""
+investment rule), with 95% Student-t confidence bands over the replications.
+A sweep of a ``[system]`` scenario also gets its system measures in ``sweep_system.png``."""
 
 from __future__ import annotations
 
@@ -21,7 +22,19 @@ PLOTTED = {
     "mean_protege_payoff": "protégé payoff per round",
     "mean_patron_payoff": "patron payoff per round",
 }
+#: system measure -> axis label (sweep_system.png, for sweeps whose summary has them)
+SYSTEM_PLOTTED = {
+    "late_churn": "churn in the last quarter of the rounds",
+    "late_effective_poles": "effective poles 1 / HHI (last quarter)",
+    "late_largest_share": "the largest power's share (last quarter)",
+    "late_load_strength_corr": "corr(load, strength) (last quarter)",
+    "late_true_mean_offer": "mean outside offer of the market (last quarter)",
+}
 MAX_HUE = 8
+#: measures with a bounded range: their panels' y limits (an interval may reach beyond)
+BOUNDED = {"late_load_strength_corr": (-1.05, 1.05)}
+#: decades of a numeric x beyond which the system panels use a symmetric-log axis
+WIDE = 1
 
 
 def t_interval(values) -> tuple[float, float]:
@@ -42,7 +55,8 @@ def t_interval(values) -> tuple[float, float]:
 
 MEAN_C = "mean starting search cost c"
 #: swept key -> its name in a legend's title
-KEY_NAMES = {"investment": "investment rule", "outsiders": "outsider model", "bargaining": "division of the pie"}
+KEY_NAMES = {"investment": "investment rule", "outsiders": "outsider model", "bargaining": "division of the pie",
+             "system.strength.values": "strengths of the two groups", "system.load_discount": "load discount"}
 
 
 def in_words(value) -> str:
@@ -100,21 +114,35 @@ def choose_axes(df, keys) -> tuple[str | None, str | None]:
 
 
 def sweep_plots(df, plan, out: Path, x: str | None = None, hue: str | None = None) -> list[Path]:
-    """Write ``sweep_measures.png`` (one panel per measure) into ``out``; return the files written."""
+    """Write ``sweep_measures.png`` (one panel per measure) into ``out``, and ``sweep_system.png``
+    (the system measures) if the summary has them; return the files written."""
     done = df[df["status"] == "done"].copy()
     done[MEAN_C] = done.groupby("point")["c_start_mean"].transform("mean")
     if x is None and hue is None:
         x, hue = choose_axes(done, plan.keys)
     if x is None or done.empty:
         return []
+    if hue is not None:
+        done[hue] = done[hue].map(in_words)
+    measures = [m for m in PLOTTED if done[m].notna().any()]
+    files = [measure_panels(done, plan, x, hue, [m for m in measures if m not in redundant(done, measures)],
+                            PLOTTED, Path(out) / "sweep_measures.png")]
+    system = [m for m in SYSTEM_PLOTTED if m in done and done[m].notna().any()]
+    if system:
+        files.append(measure_panels(done, plan, x, hue, system, SYSTEM_PLOTTED, Path(out) / "sweep_system.png",
+                                    wide_x=True))
+    return files
+
+
+def measure_panels(done, plan, x: str, hue: str | None, measures: list[str], labels: dict, path: Path,
+                   wide_x: bool = False) -> Path:
+    """One panel per measure (titled by ``labels``) against ``x``, a line per ``hue``, to ``path``.
+    ``wide_x``: a numeric x whose values span more than WIDE decades (from its least positive
+    value) is drawn on a symmetric-log axis (linear through 0)."""
     plt, sns = seaborn_pyplot()
     import pandas as pd
 
     numeric_x = pd.api.types.is_numeric_dtype(done[x])
-    if hue is not None:
-        done[hue] = done[hue].map(in_words)
-    measures = [m for m in PLOTTED if done[m].notna().any()]
-    measures = [m for m in measures if m not in redundant(done, measures)]
     ncol = max(1, min(4, len(measures)))
     slots = len(measures) + (hue is not None)  # the legend takes a free panel, or a row of its own
     nrow = (max(slots, len(measures)) + ncol - 1) // ncol
@@ -125,9 +153,16 @@ def sweep_plots(df, plan, out: Path, x: str | None = None, hue: str | None = Non
             sns.lineplot(marker="o", **kw)
         else:
             sns.pointplot(**kw)
-        ax.set_title(wrap(PLOTTED[m], 34), fontsize=11)  # the measure as the panel's title: no long y-labels
+        ax.set_title(wrap(labels[m], 34), fontsize=11)  # the measure as the panel's title: no long y-labels
         ax.set_ylabel("")
         ax.set_xlabel(wrap(x, 34))
+        if wide_x and numeric_x:
+            pos = done[x][done[x] > 0]
+            if len(pos) and done[x].min() >= 0 and pos.max() / pos.min() > 10**WIDE:
+                ax.set_xscale("symlog", linthresh=float(pos.min()))
+                ax.set_xlim(-0.3 * float(pos.min()), None)  # no negative decades
+        if m in BOUNDED:
+            ax.set_ylim(*BOUNDED[m])
         if ax.get_legend() is not None:
             ax.get_legend().remove()
     spare = list(axes.flat)[len(measures):]
@@ -136,14 +171,13 @@ def sweep_plots(df, plan, out: Path, x: str | None = None, hue: str | None = Non
     reps = plan.replications
     title = f"sweep {plan.name}: {len(done)} runs, {reps} replication{'s' if reps > 1 else ''} per point (95% CI)"
     if hue is not None:
-        handles, labels = axes.flat[0].get_legend_handles_labels()
+        handles, names = axes.flat[0].get_legend_handles_labels()
         spare[0].set_visible(True)
         spare[0].axis("off")
-        spare[0].legend(handles, [wrap(t, 34) for t in labels], title=KEY_NAMES.get(hue, hue), loc="center")
+        spare[0].legend(handles, [wrap(t, 34) for t in names], title=KEY_NAMES.get(hue, hue), loc="center")
     fig.suptitle(title)
     fig.tight_layout()
-    path = save_figure(fig, Path(out) / "sweep_measures.png", DPI, bbox_inches="tight")
-    return [path]
+    return save_figure(fig, path, DPI, bbox_inches="tight")
 
 
-__all__ = ["sweep_plots", "choose_axes", "in_words", "PLOTTED", "MEAN_C"]
+__all__ = ["sweep_plots", "measure_panels", "choose_axes", "in_words", "PLOTTED", "SYSTEM_PLOTTED", "MEAN_C"]
