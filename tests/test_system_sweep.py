@@ -126,3 +126,22 @@ def test_the_bundled_regime_sweep_is_load_discount_by_strength_inequality():
     assert weak[-1] == 1.0 and weak[0] < 0.5 and all(g[1][0] == 1.0 for g in grid)
     sc = plan.runs[0].scenario()
     assert sc.system is not None and sc.n_proteges * sc.rounds <= 20_000  # small: ~1 s a run
+
+
+def test_regime_figure_reads_the_named_runs(pool_sweep, tmp_path):
+    from scenarios.output.system_plots import regimes_data, write_regime_figure
+
+    plan, out = pool_sweep
+    regimes = {"loose": {"system.load_discount": 0.0, "system.strength.values": [1.0, 0.4]},
+               "tight": {"system.load_discount": 0.1, "system.strength.values": [1.0, 0.4]}}
+    steps, powers = regimes_data(out, regimes, replication=1)
+    for label, params in regimes.items():
+        run = next(r for r in plan.runs if r.params == params and r.replication == 1)
+        want = pd.read_parquet(out / "runs" / run.run_id / "steps.parquet")
+        got = steps[steps["regime"] == label].drop(columns="regime").reset_index(drop=True)
+        pd.testing.assert_frame_equal(got, want)
+        assert len(powers[powers["regime"] == label]) == 6
+    path = write_regime_figure(out, tmp_path / "regimes.png", regimes)
+    assert path.stat().st_size > 10_000
+    with pytest.raises(ValueError, match="no finished run"):
+        regimes_data(out, {"x": {"system.load_discount": 0.5, "system.strength.values": [1.0, 0.4]}})

@@ -23,6 +23,13 @@ DPI = 120
 SETTLED_FROM = 0.5
 #: points of the c grid of the equilibrium curve; at most this many phi quantiles are averaged
 C_POINTS, PHI_POINTS = 121, 25
+#: the churning and the frozen corner of the bundled sweep system_regimes (``write_regime_figure``)
+REGIMES = {
+    "churning: load discount 0": {"system.load_discount": 0.0, "system.strength.values": [1.0, 0.3]},
+    "frozen: load discount 0.3": {"system.load_discount": 0.3, "system.strength.values": [1.0, 0.3]},
+}
+#: rounds of the centred moving average of churn in the regime figure
+CHURN_WINDOW = 5
 #: the plots' files, in the order written
 FILES = ("system_market.png", "system_concentration.png", "system_load_strength.png", "system_breakup_vs_c.png")
 
@@ -93,6 +100,25 @@ def simulated_breakup_data(events: pd.DataFrame, from_step: int) -> pd.DataFrame
     return breakup_by_c(events[events["step"] >= from_step])
 
 
+def regimes_data(sweep_dir, regimes: dict = REGIMES, replication: int = 0):
+    """The steps and powers of one run per regime of a finished sweep: (steps, powers), each with a
+    ``regime`` column (the label in ``regimes``: label -> the swept parameters of its point).
+    The run is the point's ``replication``; ValueError if a regime names no finished run."""
+    import json
+
+    sweep_dir = Path(sweep_dir)
+    runs = json.loads((sweep_dir / "manifest.json").read_text())["runs"]
+    steps, powers = [], []
+    for label, params in regimes.items():
+        match = [r for r in runs if r["params"] == params and r["replication"] == replication]
+        d = sweep_dir / "runs" / (match[0]["run"] if match else "-")
+        if not match or not (d / "done.json").exists():
+            raise ValueError(f"{sweep_dir}: no finished run with {params} (replication {replication})")
+        steps.append(pd.read_parquet(d / "steps.parquet").assign(regime=label))
+        powers.append(pd.read_parquet(d / "powers.parquet").assign(regime=label))
+    return pd.concat(steps, ignore_index=True), pd.concat(powers, ignore_index=True)
+
+
 # ------------------------------------------------------------------ plots
 def plot_market(df: pd.DataFrame, path, title: str) -> Path:
     """The quantiles of F_t as a band with its median, and the believed and true mean offers."""
@@ -154,6 +180,35 @@ def plot_breakup_vs_c(sim: pd.DataFrame, curve: pd.DataFrame, path, title: str, 
     return save_figure(fig, path, DPI, bbox_inches="tight")
 
 
+def plot_regimes(steps: pd.DataFrame, powers: pd.DataFrame, path, title: str) -> Path:
+    """Regimes side by side: churn (a CHURN_WINDOW-round moving average) and effective poles over
+    time, and each power's mean load against its strength."""
+    plt, sns = seaborn_pyplot()
+    fig, axes = plt.subplots(1, 3, figsize=(14, 3.9))
+    for i, (label, st) in enumerate(steps.groupby("regime", sort=False)):
+        churn = st["churn_rate"].rolling(CHURN_WINDOW, center=True, min_periods=1).mean()
+        axes[0].plot(st["step"], churn, color=f"C{i}", label=label)
+        axes[1].plot(st["step"], st["effective_poles"], color=f"C{i}", label=label)
+    axes[0].set(xlabel="round", ylabel="breakups per alliance-round", ylim=(0, None),
+                title=f"churn ({CHURN_WINDOW}-round average)")
+    axes[1].set(xlabel="round", ylabel="1 / HHI", ylim=(0, None), title="effective poles")
+    sns.scatterplot(data=powers, x="strength", y="mean_load", hue="regime", style="regime", s=60, ax=axes[2])
+    axes[2].set(xlabel="strength $b_j$", ylabel="mean load", ylim=(0, None), title="load against strength")
+    axes[0].legend(loc="upper right", fontsize=9)
+    axes[2].get_legend().remove()
+    fig.suptitle(title)
+    fig.tight_layout()
+    return save_figure(fig, path, DPI, bbox_inches="tight")
+
+
+def write_regime_figure(sweep_dir, path, regimes: dict = REGIMES, replication: int = 0) -> Path:
+    """Draw ``plot_regimes`` for the regimes of a finished sweep (default: the churning and the
+    frozen corner of ``alliances sweep system_regimes``) to ``path``."""
+    steps, powers = regimes_data(sweep_dir, regimes, replication)
+    return plot_regimes(steps, powers, path, f"{Path(sweep_dir).name}: a churning and a frozen regime"
+                                             f" (replication {replication})")
+
+
 def write_system_plots(out, scenario, tables: dict) -> list[Path]:
     """Write the system plots (FILES; the c-plot only with events) into ``out``; return their paths."""
     out = Path(out)
@@ -178,4 +233,5 @@ def write_system_plots(out, scenario, tables: dict) -> list[Path]:
 
 __all__ = ["FILES", "market_data", "concentration_data", "load_strength_data", "final_beliefs",
            "breakup_curve_data", "simulated_breakup_data", "plot_market", "plot_concentration",
-           "plot_load_strength", "plot_breakup_vs_c", "write_system_plots"]
+           "plot_load_strength", "plot_breakup_vs_c", "write_system_plots", "REGIMES", "regimes_data",
+           "plot_regimes", "write_regime_figure"]
