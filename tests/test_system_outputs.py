@@ -158,7 +158,8 @@ def test_breakup_curve_averages_the_final_alliances_equilibria(tmp_path, benefit
     in_pool = np.ones(len(powers), bool) if pool == "all" else (powers["role"].astype(str) == "AdHocPartner").to_numpy()
     grid, phis = np.array([0.002, 0.01, 0.025, 0.04]), [1.1]
     total = np.zeros(grid.size)
-    F_rows, _, _ = sp.final_beliefs(powers, sc.system)
+    leading, F_rows, weight, _ = sp.final_beliefs(powers, sc.system)
+    assert leading.tolist() == np.flatnonzero(load > 0).tolist() and weight.tolist() == load[leading].tolist()
     xs = np.linspace(0, 1, 41)
     for r, j in enumerate(np.flatnonzero(load > 0)):
         elig = in_pool.copy()
@@ -209,3 +210,24 @@ def test_plain_run_has_no_system_measures(tmp_path):
     res = run_scenario(load_scenario(str(p)), progress=False)
     assert tuple(run_measures(res.model)) == MEASURES
     assert not any(line.startswith("system") for line in summary_lines(res))
+
+
+def test_equilibrium_churn_of_the_final_state_by_hand(run, tmp_path):
+    """Each alliance open at the end, one by one: its patron's F (the pool minus her) and benefit,
+    its protégé's final c; the mean of P(breakup)."""
+    sc, res, t = run
+    powers = t["powers"]
+    alliances = pq.read_table(res.out / "alliances.parquet").to_pandas()
+    b, load, ld = powers["strength"].to_numpy(), powers["load_end"].to_numpy(), sc.system.load_discount
+    v = b / (1 + ld * load)
+    index = {uid: i for i, uid in enumerate(powers["power"])}
+    open_ = alliances[alliances["ended"].astype(str) == "censored"]
+    assert sc.n_proteges - 3 <= len(open_) <= sc.n_proteges  # (alliances of the last round: no spell yet)
+    ps = []
+    for _, a in open_.iterrows():
+        j = index[a["patron"]]
+        F = piecewise.mixture_of_uniforms(np.delete(v, j))  # pool "all"
+        bj = b[j] / (1 + ld * (load[j] - 1))  # patron benefit "load"
+        ps.append(float(piecewise.solve_many(F, 1.1, a["c_end"], 0.99, bj)["p_breakup"].iloc[0]))
+    got = sp.equilibrium_churn(powers, alliances, sc.system, 1.1, 0.99)
+    assert got == pytest.approx(np.mean(ps), abs=1e-12) and got > 0

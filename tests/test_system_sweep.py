@@ -27,7 +27,7 @@ ad_hoc_partners = 3
 [search_cost]
 dist = "uniform"
 low = 0.0
-high = 0.03
+high = 0.05
 
 [game]
 delta = 0.99
@@ -145,3 +145,25 @@ def test_regime_figure_reads_the_named_runs(pool_sweep, tmp_path):
     assert path.stat().st_size > 10_000
     with pytest.raises(ValueError, match="no finished run"):
         regimes_data(out, {"x": {"system.load_discount": 0.5, "system.strength.values": [1.0, 0.4]}})
+
+
+def test_regime_table_per_run(pool_sweep):
+    from scenarios.output.system_plots import equilibrium_churn, regime_table
+
+    plan, out = pool_sweep
+    tab = regime_table(out, c_points=201).set_index("run")
+    summary = pd.read_parquet(out / "summary.parquet").set_index("run")
+    assert list(tab.index) == [r.run_id for r in plan.runs]
+    assert tab["late_churn"].tolist() == summary["late_churn"].tolist()
+    r = plan.runs[5]
+    sc = r.scenario()
+    d = out / "runs" / r.run_id
+    want = equilibrium_churn(pd.read_parquet(d / "powers.parquet"), pd.read_parquet(d / "alliances.parquet"),
+                             sc.system, 1.1, 0.99)
+    assert tab.loc[r.run_id, "equilibrium_churn"] == pytest.approx(want, abs=1e-15)
+    # the paper's point (strengths 1, no load discount): breakups exactly for c < 1/32 (Prop. 1)
+    paper = tab[(tab["system.load_discount"] == 0.0) & (tab["system.strength.values"] == "[1.0, 1.0]")]
+    step = 0.05 / 200  # the grid's step: max(c_end) / 200 <= 0.05 / 200
+    assert len(paper) == 2 and ((paper["c_max"] < 1 / 32) & (paper["c_max"] > 1 / 32 - 2 * step)).all()
+    # a load discount of 0.1 takes breakups away from the higher c's
+    assert (tab.loc[tab["system.load_discount"] == 0.1, "c_max"] < 1 / 32 - 0.005).all()

@@ -55,9 +55,10 @@ def load_strength_data(powers: pd.DataFrame) -> pd.DataFrame:
 
 
 def final_beliefs(powers: pd.DataFrame, spec):
-    """The offer distributions the alliances of the final state believe: (F, alliances, b), F a
-    `analytic.piecewise.PiecewiseLinearCDF` with one row per leading power j (the market over the
-    pool minus j, for known beliefs), ``alliances`` the protégés j leads at the end (load_end),
+    """The offer distributions the alliances of the final state believe: (leading, F, alliances,
+    b): ``leading`` the rows of ``powers`` that lead protégés at the end, F a
+    `analytic.piecewise.PiecewiseLinearCDF` with one row for each of them (the market over the
+    pool minus that power, for known beliefs), ``alliances`` the protégés each leads (load_end),
     ``b`` her patron benefit. Built by `agents.system.PowerSystem` (the model's own rules) from
     the powers' strengths and final loads; powers in the table's order (patrons first)."""
     from agents.system import PowerSystem
@@ -71,7 +72,7 @@ def final_beliefs(powers: pd.DataFrame, spec):
     patron_of = leading  # one alliance per leading power stands for all of hers
     F, row = system.beliefs(patron_of, load)
     b = system.patron_benefits(patron_of, load)
-    return F.take(row), load[leading].astype(float), b
+    return leading, F.take(row), load[leading].astype(float), b
 
 
 def breakup_curve_data(powers: pd.DataFrame, spec, phis, delta: float, c_grid) -> pd.DataFrame:
@@ -80,7 +81,7 @@ def breakup_curve_data(powers: pd.DataFrame, spec, phis, delta: float, c_grid) -
     values in ``phis`` (at most PHI_POINTS of their quantiles)."""
     from analytic import piecewise
 
-    F, weight, b = final_beliefs(powers, spec)
+    _, F, weight, b = final_beliefs(powers, spec)
     phis = np.unique(np.asarray(phis, dtype=float))
     if phis.size > PHI_POINTS:
         phis = np.quantile(phis, (np.arange(PHI_POINTS) + 0.5) / PHI_POINTS)
@@ -89,6 +90,49 @@ def breakup_curve_data(powers: pd.DataFrame, spec, phis, delta: float, c_grid) -
     df = piecewise.solve_many(F.take(R.ravel()), P.ravel(), C.ravel(), delta, b[R.ravel()])
     p = np.asarray(df["p_breakup"], dtype=float).reshape(R.shape).mean(axis=1)  # over phi
     return pd.DataFrame({"c": c_grid, "p_breakup": weight @ p / weight.sum()})
+
+
+def equilibrium_churn(powers: pd.DataFrame, alliances: pd.DataFrame, spec, phi: float, delta: float) -> float:
+    """The final state's equilibrium churn: the mean over the alliances open at the end (spells
+    ``ended == "censored"``; those formed in the last round have no spell yet and are left out)
+    of P(breakup) for the F and patron benefit of their patron (`final_beliefs`) and their
+    protégé's c at the end (``c_end``); ``phi`` one number."""
+    from analytic import piecewise
+
+    leading, F, _, b = final_beliefs(powers, spec)
+    open_ = alliances[alliances["ended"].astype(str) == "censored"]
+    index = {uid: k for k, uid in enumerate(powers["power"].to_numpy()[leading])}
+    row = open_["patron"].map(index).to_numpy()
+    df = piecewise.solve_many(F.take(row), phi, open_["c_end"].to_numpy(dtype=float), delta, b[row])
+    return float(np.asarray(df["p_breakup"], dtype=float).mean())
+
+
+def regime_table(sweep_dir, c_points: int = 401) -> pd.DataFrame:
+    """Per finished run of a sweep of a system scenario (events or not; phi one number): run,
+    the swept parameters, ``late_churn`` (simulated, from the summary), ``equilibrium_churn``
+    (`equilibrium_churn` of its final state) and ``c_max``, the largest c on an even grid of
+    ``c_points`` from 0 to the largest c_end at which the final state's equilibrium curve
+    (`breakup_curve_data`) has breakups (0 if none): above it no search ever ends an alliance."""
+    import json
+
+    from scenarios.scenario import parse_scenario
+
+    sweep_dir = Path(sweep_dir)
+    summary = pd.read_parquet(sweep_dir / "summary.parquet")
+    keys = json.loads((sweep_dir / "manifest.json").read_text())["swept_keys"]
+    rows = []
+    for _, r in summary[summary["status"] == "done"].iterrows():
+        d = sweep_dir / "runs" / r["run"]
+        sc = parse_scenario(json.loads((d / "spec.json").read_text())["scenario"], str(d))
+        if not sc.phi.constant:
+            raise ValueError(f"{d}: regime_table needs one phi (game.phi a number)")
+        powers, alliances = pd.read_parquet(d / "powers.parquet"), pd.read_parquet(d / "alliances.parquet")
+        grid = np.linspace(0.0, float(alliances["c_end"].max()), c_points)
+        p = breakup_curve_data(powers, sc.system, [sc.phi.value], sc.delta, grid)["p_breakup"].to_numpy()
+        rows.append({"run": r["run"], **{k: r[k] for k in keys}, "late_churn": r["late_churn"],
+                     "equilibrium_churn": equilibrium_churn(powers, alliances, sc.system, sc.phi.value, sc.delta),
+                     "c_max": float(grid[p > 0].max()) if (p > 0).any() else 0.0})
+    return pd.DataFrame(rows)
 
 
 def simulated_breakup_data(events: pd.DataFrame, from_step: int) -> pd.DataFrame:
@@ -232,6 +276,6 @@ def write_system_plots(out, scenario, tables: dict) -> list[Path]:
 
 
 __all__ = ["FILES", "market_data", "concentration_data", "load_strength_data", "final_beliefs",
-           "breakup_curve_data", "simulated_breakup_data", "plot_market", "plot_concentration",
+           "breakup_curve_data", "equilibrium_churn", "regime_table", "simulated_breakup_data", "plot_market", "plot_concentration",
            "plot_load_strength", "plot_breakup_vs_c", "write_system_plots", "REGIMES", "regimes_data",
            "plot_regimes", "write_regime_figure"]
