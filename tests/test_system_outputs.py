@@ -212,22 +212,29 @@ def test_plain_run_has_no_system_measures(tmp_path):
     assert not any(line.startswith("system") for line in summary_lines(res))
 
 
-def test_equilibrium_churn_of_the_final_state_by_hand(run, tmp_path):
-    """Each alliance open at the end, one by one: its patron's F (the pool minus her) and benefit,
-    its protégé's final c; the mean of P(breakup)."""
-    sc, res, t = run
+def test_final_alliances_one_per_protege_and_their_patrons_make_the_final_loads(run):
+    sc, _, t = run
+    final = sp.final_alliances(t["events"])
     powers = t["powers"]
-    alliances = pq.read_table(res.out / "alliances.parquet").to_pandas()
+    assert sorted(final["protege"]) == sorted(t["events"]["protege"].unique()) and len(final) == sc.n_proteges
+    counts = final["patron"].value_counts().reindex(powers["power"], fill_value=0).to_numpy()
+    assert counts.tolist() == powers["load_end"].tolist()
+
+
+def test_equilibrium_churn_of_the_final_state_by_hand(run):
+    """Each protégé of the final state, one by one: his patron's F (the pool minus her) and
+    benefit, his c; the mean of P(breakup)."""
+    sc, res, t = run
+    powers, events = t["powers"], t["events"]
     b, load, ld = powers["strength"].to_numpy(), powers["load_end"].to_numpy(), sc.system.load_discount
     v = b / (1 + ld * load)
     index = {uid: i for i, uid in enumerate(powers["power"])}
-    open_ = alliances[alliances["ended"].astype(str) == "censored"]
-    assert sc.n_proteges - 3 <= len(open_) <= sc.n_proteges  # (alliances of the last round: no spell yet)
+    last = events[events["step"] == events["step"].max()]
     ps = []
-    for _, a in open_.iterrows():
-        j = index[a["patron"]]
+    for _, e in last.iterrows():
+        j = index[e["partner"] if str(e["outcome"]) == "breakup" else e["patron"]]
         F = piecewise.mixture_of_uniforms(np.delete(v, j))  # pool "all"
         bj = b[j] / (1 + ld * (load[j] - 1))  # patron benefit "load"
-        ps.append(float(piecewise.solve_many(F, 1.1, a["c_end"], 0.99, bj)["p_breakup"].iloc[0]))
-    got = sp.equilibrium_churn(powers, alliances, sc.system, 1.1, 0.99)
-    assert got == pytest.approx(np.mean(ps), abs=1e-12) and got > 0
+        ps.append(float(piecewise.solve_many(F, 1.1, e["search_cost"], 0.99, bj)["p_breakup"].iloc[0]))
+    got = sp.equilibrium_churn(powers, sp.final_alliances(events), sc.system, 1.1, 0.99)
+    assert len(ps) == sc.n_proteges and got == pytest.approx(np.mean(ps), abs=1e-12) and got > 0

@@ -39,7 +39,7 @@ load_discount = 0.05
 pool = "all"
 
 [output]
-events = false
+events = true
 
 [sweep]
 replications = 2
@@ -129,7 +129,7 @@ def test_the_bundled_regime_sweep_is_load_discount_by_strength_inequality():
 
 
 def test_regime_figure_reads_the_named_runs(pool_sweep, tmp_path):
-    from scenarios.output.system_plots import regimes_data, write_regime_figure
+    from scenarios.output.system_sweep import regimes_data, write_regime_figure
 
     plan, out = pool_sweep
     regimes = {"loose": {"system.load_discount": 0.0, "system.strength.values": [1.0, 0.4]},
@@ -148,7 +148,9 @@ def test_regime_figure_reads_the_named_runs(pool_sweep, tmp_path):
 
 
 def test_regime_table_per_run(pool_sweep):
-    from scenarios.output.system_plots import equilibrium_churn, regime_table
+    from analytic import PAPER_GAME
+    from scenarios.output.system_plots import equilibrium_churn, final_alliances
+    from scenarios.output.system_sweep import regime_table
 
     plan, out = pool_sweep
     tab = regime_table(out, c_points=201).set_index("run")
@@ -156,14 +158,33 @@ def test_regime_table_per_run(pool_sweep):
     assert list(tab.index) == [r.run_id for r in plan.runs]
     assert tab["late_churn"].tolist() == summary["late_churn"].tolist()
     r = plan.runs[5]
-    sc = r.scenario()
     d = out / "runs" / r.run_id
-    want = equilibrium_churn(pd.read_parquet(d / "powers.parquet"), pd.read_parquet(d / "alliances.parquet"),
-                             sc.system, 1.1, 0.99)
+    events = pd.read_parquet(d / "events.parquet")
+    want = equilibrium_churn(pd.read_parquet(d / "powers.parquet"), final_alliances(events), r.scenario().system,
+                             1.1, 0.99)
     assert tab.loc[r.run_id, "equilibrium_churn"] == pytest.approx(want, abs=1e-15)
-    # the paper's point (strengths 1, no load discount): breakups exactly for c < 1/32 (Prop. 1)
+    # the paper's point (strengths 1, no load discount): the paper's P(breakup) at each protégé's c,
+    # and breakups exactly for c < 1/32 (Prop. 1)
     paper = tab[(tab["system.load_discount"] == 0.0) & (tab["system.strength.values"] == "[1.0, 1.0]")]
-    step = 0.05 / 200  # the grid's step: max(c_end) / 200 <= 0.05 / 200
-    assert len(paper) == 2 and ((paper["c_max"] < 1 / 32) & (paper["c_max"] > 1 / 32 - 2 * step)).all()
+    assert len(paper) == 2
+    for run_id, row in paper.iterrows():
+        c = final_alliances(pd.read_parquet(out / "runs" / run_id / "events.parquet"))["c"].to_numpy()
+        p = np.asarray(PAPER_GAME.solve_many(phi=1.1, c=c, delta=0.99)["p_breakup"], dtype=float)
+        assert row["equilibrium_churn"] == pytest.approx(p.mean(), abs=1e-9)
+        step = c.max() / 200
+        assert 1 / 32 - 2 * step < row["c_max"] < 1 / 32
     # a load discount of 0.1 takes breakups away from the higher c's
     assert (tab.loc[tab["system.load_discount"] == 0.1, "c_max"] < 1 / 32 - 0.005).all()
+    with pytest.raises(ValueError, match="needs one phi"):
+        regime_table(_no_events_copy(out))
+
+
+def _no_events_copy(out: Path) -> Path:
+    import shutil
+
+    dst = out.parent / "no_events"
+    if not dst.exists():
+        shutil.copytree(out, dst)
+        for p in dst.glob("runs/*/events.parquet"):
+            p.unlink()
+    return dst

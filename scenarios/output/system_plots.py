@@ -5,6 +5,7 @@ and the breakup rate against c with the equilibrium curve for the system's final
 ``*_data`` return DataFrames (no plotting), ``plot_*`` draw one of them to a PNG,
 ``write_system_plots`` writes all four into a run's directory (``alliances run``: the runner
 calls it after `scenarios.output.run_plots.make_plots`, only when the scenario has a system).
+Across the runs of a sweep: `scenarios.output.system_sweep`.
 """
 
 from __future__ import annotations
@@ -23,13 +24,8 @@ DPI = 120
 SETTLED_FROM = 0.5
 #: points of the c grid of the equilibrium curve; at most this many phi quantiles are averaged
 C_POINTS, PHI_POINTS = 121, 25
-#: the churning and the frozen corner of the bundled sweep system_regimes (``write_regime_figure``)
-REGIMES = {
-    "churning: load discount 0": {"system.load_discount": 0.0, "system.strength.values": [1.0, 0.3]},
-    "frozen: load discount 0.3": {"system.load_discount": 0.3, "system.strength.values": [1.0, 0.3]},
-}
-#: rounds of the centred moving average of churn in the regime figure
-CHURN_WINDOW = 5
+#: the events' columns ``final_alliances`` reads
+FINAL_EVENT_COLUMNS = ("step", "protege", "patron", "partner", "outcome", "search_cost")
 #: the plots' files, in the order written
 FILES = ("system_market.png", "system_concentration.png", "system_load_strength.png", "system_breakup_vs_c.png")
 
@@ -92,47 +88,28 @@ def breakup_curve_data(powers: pd.DataFrame, spec, phis, delta: float, c_grid) -
     return pd.DataFrame({"c": c_grid, "p_breakup": weight @ p / weight.sum()})
 
 
-def equilibrium_churn(powers: pd.DataFrame, alliances: pd.DataFrame, spec, phi: float, delta: float) -> float:
-    """The final state's equilibrium churn: the mean over the alliances open at the end (spells
-    ``ended == "censored"``; those formed in the last round have no spell yet and are left out)
-    of P(breakup) for the F and patron benefit of their patron (`final_beliefs`) and their
-    protégé's c at the end (``c_end``); ``phi`` one number."""
+def final_alliances(events: pd.DataFrame) -> pd.DataFrame:
+    """The alliances of the final state, one row per protégé, from the last round's events:
+    protege, patron (his partner if he broke up in that round, else his patron), c (the search
+    cost he played that round with)."""
+    last = events[events["step"] == events["step"].max()]
+    broke = (last["outcome"].astype(str) == "breakup").to_numpy()
+    return pd.DataFrame({"protege": last["protege"].to_numpy(),
+                         "patron": np.where(broke, last["partner"].to_numpy(), last["patron"].to_numpy()),
+                         "c": last["search_cost"].to_numpy(dtype=float)})
+
+
+def equilibrium_churn(powers: pd.DataFrame, final: pd.DataFrame, spec, phi: float, delta: float) -> float:
+    """The final state's equilibrium churn: the mean over its alliances (``final_alliances``) of
+    P(breakup) for the F and patron benefit of their patron (`final_beliefs`) at their c;
+    ``phi`` one number."""
     from analytic import piecewise
 
     leading, F, _, b = final_beliefs(powers, spec)
-    open_ = alliances[alliances["ended"].astype(str) == "censored"]
     index = {uid: k for k, uid in enumerate(powers["power"].to_numpy()[leading])}
-    row = open_["patron"].map(index).to_numpy()
-    df = piecewise.solve_many(F.take(row), phi, open_["c_end"].to_numpy(dtype=float), delta, b[row])
+    row = final["patron"].map(index).to_numpy()
+    df = piecewise.solve_many(F.take(row), phi, final["c"].to_numpy(dtype=float), delta, b[row])
     return float(np.asarray(df["p_breakup"], dtype=float).mean())
-
-
-def regime_table(sweep_dir, c_points: int = 401) -> pd.DataFrame:
-    """Per finished run of a sweep of a system scenario (events or not; phi one number): run,
-    the swept parameters, ``late_churn`` (simulated, from the summary), ``equilibrium_churn``
-    (`equilibrium_churn` of its final state) and ``c_max``, the largest c on an even grid of
-    ``c_points`` from 0 to the largest c_end at which the final state's equilibrium curve
-    (`breakup_curve_data`) has breakups (0 if none): above it no search ever ends an alliance."""
-    import json
-
-    from scenarios.scenario import parse_scenario
-
-    sweep_dir = Path(sweep_dir)
-    summary = pd.read_parquet(sweep_dir / "summary.parquet")
-    keys = json.loads((sweep_dir / "manifest.json").read_text())["swept_keys"]
-    rows = []
-    for _, r in summary[summary["status"] == "done"].iterrows():
-        d = sweep_dir / "runs" / r["run"]
-        sc = parse_scenario(json.loads((d / "spec.json").read_text())["scenario"], str(d))
-        if not sc.phi.constant:
-            raise ValueError(f"{d}: regime_table needs one phi (game.phi a number)")
-        powers, alliances = pd.read_parquet(d / "powers.parquet"), pd.read_parquet(d / "alliances.parquet")
-        grid = np.linspace(0.0, float(alliances["c_end"].max()), c_points)
-        p = breakup_curve_data(powers, sc.system, [sc.phi.value], sc.delta, grid)["p_breakup"].to_numpy()
-        rows.append({"run": r["run"], **{k: r[k] for k in keys}, "late_churn": r["late_churn"],
-                     "equilibrium_churn": equilibrium_churn(powers, alliances, sc.system, sc.phi.value, sc.delta),
-                     "c_max": float(grid[p > 0].max()) if (p > 0).any() else 0.0})
-    return pd.DataFrame(rows)
 
 
 def simulated_breakup_data(events: pd.DataFrame, from_step: int) -> pd.DataFrame:
@@ -142,25 +119,6 @@ def simulated_breakup_data(events: pd.DataFrame, from_step: int) -> pd.DataFrame
     from scenarios.output.run_plots import breakup_by_c
 
     return breakup_by_c(events[events["step"] >= from_step])
-
-
-def regimes_data(sweep_dir, regimes: dict = REGIMES, replication: int = 0):
-    """The steps and powers of one run per regime of a finished sweep: (steps, powers), each with a
-    ``regime`` column (the label in ``regimes``: label -> the swept parameters of its point).
-    The run is the point's ``replication``; ValueError if a regime names no finished run."""
-    import json
-
-    sweep_dir = Path(sweep_dir)
-    runs = json.loads((sweep_dir / "manifest.json").read_text())["runs"]
-    steps, powers = [], []
-    for label, params in regimes.items():
-        match = [r for r in runs if r["params"] == params and r["replication"] == replication]
-        d = sweep_dir / "runs" / (match[0]["run"] if match else "-")
-        if not match or not (d / "done.json").exists():
-            raise ValueError(f"{sweep_dir}: no finished run with {params} (replication {replication})")
-        steps.append(pd.read_parquet(d / "steps.parquet").assign(regime=label))
-        powers.append(pd.read_parquet(d / "powers.parquet").assign(regime=label))
-    return pd.concat(steps, ignore_index=True), pd.concat(powers, ignore_index=True)
 
 
 # ------------------------------------------------------------------ plots
@@ -224,35 +182,6 @@ def plot_breakup_vs_c(sim: pd.DataFrame, curve: pd.DataFrame, path, title: str, 
     return save_figure(fig, path, DPI, bbox_inches="tight")
 
 
-def plot_regimes(steps: pd.DataFrame, powers: pd.DataFrame, path, title: str) -> Path:
-    """Regimes side by side: churn (a CHURN_WINDOW-round moving average) and effective poles over
-    time, and each power's mean load against its strength."""
-    plt, sns = seaborn_pyplot()
-    fig, axes = plt.subplots(1, 3, figsize=(14, 3.9))
-    for i, (label, st) in enumerate(steps.groupby("regime", sort=False)):
-        churn = st["churn_rate"].rolling(CHURN_WINDOW, center=True, min_periods=1).mean()
-        axes[0].plot(st["step"], churn, color=f"C{i}", label=label)
-        axes[1].plot(st["step"], st["effective_poles"], color=f"C{i}", label=label)
-    axes[0].set(xlabel="round", ylabel="breakups per alliance-round", ylim=(0, None),
-                title=f"churn ({CHURN_WINDOW}-round average)")
-    axes[1].set(xlabel="round", ylabel="1 / HHI", ylim=(0, None), title="effective poles")
-    sns.scatterplot(data=powers, x="strength", y="mean_load", hue="regime", style="regime", s=60, ax=axes[2])
-    axes[2].set(xlabel="strength $b_j$", ylabel="mean load", ylim=(0, None), title="load against strength")
-    axes[0].legend(loc="upper right", fontsize=9)
-    axes[2].get_legend().remove()
-    fig.suptitle(title)
-    fig.tight_layout()
-    return save_figure(fig, path, DPI, bbox_inches="tight")
-
-
-def write_regime_figure(sweep_dir, path, regimes: dict = REGIMES, replication: int = 0) -> Path:
-    """Draw ``plot_regimes`` for the regimes of a finished sweep (default: the churning and the
-    frozen corner of ``alliances sweep system_regimes``) to ``path``."""
-    steps, powers = regimes_data(sweep_dir, regimes, replication)
-    return plot_regimes(steps, powers, path, f"{Path(sweep_dir).name}: a churning and a frozen regime"
-                                             f" (replication {replication})")
-
-
 def write_system_plots(out, scenario, tables: dict) -> list[Path]:
     """Write the system plots (FILES; the c-plot only with events) into ``out``; return their paths."""
     out = Path(out)
@@ -276,6 +205,5 @@ def write_system_plots(out, scenario, tables: dict) -> list[Path]:
 
 
 __all__ = ["FILES", "market_data", "concentration_data", "load_strength_data", "final_beliefs",
-           "breakup_curve_data", "equilibrium_churn", "regime_table", "simulated_breakup_data", "plot_market", "plot_concentration",
-           "plot_load_strength", "plot_breakup_vs_c", "write_system_plots", "REGIMES", "regimes_data",
-           "plot_regimes", "write_regime_figure"]
+           "breakup_curve_data", "final_alliances", "equilibrium_churn", "simulated_breakup_data", "plot_market", "plot_concentration",
+           "plot_load_strength", "plot_breakup_vs_c", "write_system_plots", "FINAL_EVENT_COLUMNS"]
