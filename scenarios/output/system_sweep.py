@@ -92,7 +92,7 @@ def plot_regimes(steps: pd.DataFrame, powers: pd.DataFrame, path, title: str) ->
     sns.scatterplot(data=powers, x="strength", y="mean_load", hue="regime", style="regime", s=60, ax=axes[2])
     axes[2].set(xlabel="strength $b_j$", ylabel="mean load", ylim=(0, None), title="load against strength")
     axes[0].legend(loc="upper right", fontsize=9)
-    axes[2].get_legend().remove()
+    axes[2].legend(loc="upper center", fontsize=9)
     fig.suptitle(title)
     fig.tight_layout()
     return save_figure(fig, path, DPI, bbox_inches="tight")
