@@ -34,6 +34,7 @@ def register(subparsers) -> None:
 def _sweep(args: argparse.Namespace) -> int:
     import os
 
+    from scenarios.run.sensitivity import write_design
     from scenarios.run.sweep import SweepBusy, run_sweep
     from scenarios.sweep_spec import load_plan
 
@@ -51,6 +52,7 @@ def _sweep(args: argparse.Namespace) -> int:
     try:
         report = run_sweep(plan, args.out, workers=workers, dask=args.dask, progress=True,
                            plots=not args.no_plots)
+        design = write_design(plan, args.out)  # a sensitivity design: what `alliances analyze` reads
     except SweepBusy as exc:
         print(f"alliances: error: {exc}", file=sys.stderr)
         return 1
@@ -58,5 +60,5 @@ def _sweep(args: argparse.Namespace) -> int:
         print("alliances: interrupted; finished runs are kept, rerun the same command to resume",
               file=sys.stderr)
         return 130
-    print("\n".join(report.lines()))
+    print("\n".join(report.lines()) + (f", {design.name} (alliances analyze {args.out})" if design else ""))
     return 0 if report.ok else 1
