@@ -173,13 +173,19 @@ def test_ishigami_sobol_indices_through_the_analyze_path_match_within_their_inte
     assert (flat["status"] == "constant").all() and (flat[["S1", "ST", "S1_conf", "ST_conf"]] == 0).all().all()
 
 
-def test_morris_mu_star_of_a_linear_function_is_its_slope_times_the_range():
+def test_morris_mu_star_of_a_linear_function_is_its_slope_times_the_range(tmp_path):
     """y = 3 x_phi - 20 x_delta + 0 x_high: every elementary effect (on the unit scale) is
     the slope times the range, so mu* = |slope| (high - low) and sigma = 0."""
+    from scenarios.output.sensitivity_plots import sensitivity_plot
+
     plan, design = design_of({"method": "morris", "trajectories": 12, "levels": 4, "ranges": RANGES})
     p = np.array([[r.params[k] for k in plan.keys] for r in plan.runs])
     y = 3 * p[:, 0] - 20 * p[:, 1]
-    res = analyze(summary_of(plan, {"lin": y}), design).set_index("parameter")
+    both = analyze(summary_of(plan, {"lin": y, "flat": np.ones(len(y))}), design)
+    assert set(both.loc[both["measure"] == "flat", "status"]) == {"constant"}
+    assert (both.loc[both["measure"] == "flat", ["mu_star", "sigma"]] == 0).all().all()
+    assert sensitivity_plot(both, tmp_path / "m.png").stat().st_size > 10_000  # Morris panels, a constant one
+    res = both[both["measure"] == "lin"].set_index("parameter")
     width = np.array([RANGES[k][1] - RANGES[k][0] for k in plan.keys])
     assert res["mu_star"].to_numpy() == pytest.approx(np.abs([3, -20, 0]) * width, abs=1e-9)
     assert res["mu"].to_numpy() == pytest.approx(np.array([3, -20, 0]) * width, abs=1e-9)
@@ -192,6 +198,7 @@ def test_a_measure_without_a_value_somewhere_is_undefined_and_missing_points_are
     holes = v.copy()
     holes[[3, 7]] = np.nan
     res = analyze(summary_of(plan, {"v": v, "holes": holes}), design)
+    assert res.equals(analyze(summary_of(plan, {"v": v, "holes": holes}), design))  # a seeded bootstrap
     assert set(res.loc[res["measure"] == "holes", "status"]) == {"undefined at 2 of 20 points"}
     assert res.loc[res["measure"] == "holes", "S1"].isna().all()
     assert set(res.loc[res["measure"] == "v", "status"]) == {"ok"}

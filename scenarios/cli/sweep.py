@@ -11,13 +11,14 @@ from scenarios.cli.options import add_size_check, add_workers, workers_of
 def register(subparsers) -> None:
     p = subparsers.add_parser(
         "sweep",
-        help="run a scenario's sweep (grid / Latin hypercube / Sobol x replications), resumable",
+        help="run a scenario's sweep (grid / Latin hypercube / Sobol / Saltelli / Morris x replications), resumable",
         description=(
             "Run every run of the [sweep] table of a scenario file (a bundled sweep such as "
             "search_costs, or a path) on a local process pool or a Dask cluster, with a progress "
             "bar. DIR gets manifest.json (every planned run), runs/<id>/ (each run's tables, "
             "written atomically), summary.parquet (one row per run: parameters, seed, outcome "
-            "measures) and sweep_measures.png. Running the same command again completes exactly "
+            "measures) and sweep_measures.png (and design.json for a Saltelli or Morris design, which "
+            "alliances analyze reads). Running the same command again completes exactly "
             "the runs that are missing; a changed scenario file with the same DIR is refused."
         ),
     )
