@@ -75,3 +75,14 @@ def test_a_sweep_name_is_its_scenario_as_it_stands():
     assert set(got) == set(MEASURES)
     with pytest.raises(ValueError, match="no such file and no bundled sweep or scenario"):
         run_point("no_such_scenario")
+
+
+def test_run_point_of_a_sweep_run_is_that_runs_measures():
+    """A sweep's planned run (a whole table swept: investment = {rule, step, cap}) through
+    run_point equals the same RunSpec's scenario through the runner."""
+    from scenarios.sweep_spec import load_plan
+
+    plan = load_plan("tiny")
+    run = next(r for r in plan.runs if r.params["investment"]["rule"] == "accumulate" and r.replication == 1)
+    expected = run_measures(run_scenario(run.scenario(), out=None, progress=False, plots=False).model)
+    assert same(run_point("tiny", seed=run.seed, **run.params), expected)
