@@ -31,6 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
+from scenarios.run.measures import MEASURES
 from scenarios.sweep_spec import SENSITIVITY_METHODS
 
 DESIGN = "design.json"
@@ -122,12 +123,13 @@ NOT_MEASURES = ("run", "point", "replication", "seed", "status", "error")
 
 
 def measures_of(summary, keys, measures=None) -> list[str]:
-    """The outcome measures to analyze: ``measures`` (each checked) or every numeric column of
-    the summary that is not a run's id, status or swept key (a sweep's: ``MEASURES``)."""
+    """The outcome measures to analyze: ``measures`` (each checked) or all of them: the run
+    measures (``scenarios.run.measures.MEASURES``) the summary has, or, in a table without
+    any (e.g. a test function's), its numeric columns but the run's ids, status and swept keys."""
     from pandas.api.types import is_numeric_dtype
 
-    present = [c for c in summary.columns
-               if c not in NOT_MEASURES and c not in keys and is_numeric_dtype(summary[c])]
+    present = [m for m in MEASURES if m in summary.columns] or [
+        c for c in summary.columns if c not in NOT_MEASURES and c not in keys and is_numeric_dtype(summary[c])]
     if not measures:
         return present
     for m in measures:
