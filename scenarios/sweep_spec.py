@@ -16,6 +16,14 @@ A sweep file is a scenario file (see ``scenarios/scenario.py``) plus a table::
     [sweep.sample.ranges]
     "game.phi" = [1.05, 1.4]          # [low, high]; integers if both bounds are integers
 
+A sensitivity design (SALib; not crossed with a grid) instead of lhs/sobol::
+
+    [sweep.sample]
+    method = "saltelli"               # Saltelli's scheme for Sobol indices: n * (d + 2) points
+    n = 64                            # the base sample, a power of 2
+    calc_second_order = false         # true: n * (2d + 2) points (default false)
+    # or: method = "morris", trajectories = 10, levels = 4   (trajectories * (d + 1) points)
+
 Keys are the scenario file's dotted key names (quoted, or as nested tables).
 Grid and sample may be combined: every grid combination is crossed with the
 sampled points. With neither, the sweep is ``replications`` runs of the file's
@@ -59,8 +67,13 @@ from scenarios.scenario import (
 #: where bundled sweep files live (``alliances sweep NAME`` looks here first)
 SWEEP_DIR = SCENARIO_DIR / "sweeps"
 SWEEP_KEYS = ("replications", "grid", "sample")
-SAMPLE_KEYS = ("method", "n", "ranges")
-METHODS = ("lhs", "sobol")
+#: the keys of [sweep.sample] for each method
+SAMPLE_KEYS = {"lhs": ("method", "n", "ranges"), "sobol": ("method", "n", "ranges"),
+               "saltelli": ("method", "n", "calc_second_order", "ranges"),
+               "morris": ("method", "trajectories", "levels", "ranges")}
+METHODS = tuple(SAMPLE_KEYS)
+#: the designs made for sensitivity indices (``alliances analyze``), each with its SALib sampler
+SENSITIVITY_METHODS = ("saltelli", "morris")
 RANGE_KEYS = ("low", "high", "num")
 FORMAT = 1  # bump when the meaning of a run spec changes
 
@@ -191,6 +204,21 @@ def _set(data: dict, key: str, value, path: str) -> None:
     node[parts[-1]] = copy.deepcopy(value)
 
 
+def apply_params(data: dict, params: dict, path: str, where: str = "overrides") -> dict:
+    """A copy of the parsed scenario file ``data`` with ``params`` (dotted key -> value) set,
+    every key checked as a swept key is (``where`` names them in the one-line error)."""
+    keys = list(params)
+    for k in keys:
+        check_key(path, where, k)
+    for a, b in itertools.combinations(keys, 2):
+        if a.startswith(b + ".") or b.startswith(a + "."):
+            raise ValueError(f"{path}: {where}: {b}: overlaps {a}; set one of them")
+    out = copy.deepcopy(data)
+    for k, v in params.items():
+        _set(out, k, v, path)
+    return out
+
+
 # ------------------------------------------------------------------ the plan
 @dataclass(frozen=True)
 class RunSpec:
@@ -238,20 +266,42 @@ def _seeds(root_seed: int, n_points: int, reps: int) -> tuple[np.random.SeedSequ
     return design_ss, seeds
 
 
+def _power_of_two(n) -> bool:
+    return n >= 1 and not n & (n - 1)
+
+
+def _positive_int(path: str, key: str, v, what: str, lo: int = 1) -> int:
+    if isinstance(v, bool) or not isinstance(v, int) or v < lo:
+        raise ValueError(f"{path}: sweep.sample.{key}: must be an integer >= {lo} ({what}), got {v!r}")
+    return v
+
+
 def _sample_points(path: str, spec, root_seed: int) -> tuple[list[str], list[dict], dict]:
     if not isinstance(spec, dict):
         raise ValueError(f"{path}: sweep.sample: must be a table (method, n, ranges), got {spec!r}")
-    for k in spec:
-        if k not in SAMPLE_KEYS:
-            raise ValueError(f"{path}: sweep.sample.{k}: unknown key; allowed: {', '.join(SAMPLE_KEYS)}")
     method = spec.get("method", "lhs")
     if method not in METHODS:
         raise ValueError(f"{path}: sweep.sample.method: must be one of {', '.join(METHODS)}, got {method!r}")
-    n = spec.get("n")
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise ValueError(f"{path}: sweep.sample.n: must be an integer >= 1 (the number of sampled points), got {n!r}")
-    if method == "sobol" and n & (n - 1):
-        raise ValueError(f"{path}: sweep.sample.n: must be a power of 2 for method = 'sobol', got {n}")
+    for k in spec:
+        if k not in SAMPLE_KEYS[method]:
+            raise ValueError(f"{path}: sweep.sample.{k}: unknown key for method = {method!r}; allowed:"
+                             f" {', '.join(SAMPLE_KEYS[method])}")
+    meta: dict = {"method": method}
+    if method == "morris":
+        meta["trajectories"] = _positive_int(path, "trajectories", spec.get("trajectories"),
+                                             "the number of Morris trajectories", lo=2)
+        meta["levels"] = _positive_int(path, "levels", spec.get("levels", 4), "the Morris grid's levels", lo=2)
+    else:
+        n = _positive_int(path, "n", spec.get("n"), "the number of sampled points" if method in ("lhs", "sobol")
+                          else "the Saltelli base sample")
+        if method in ("sobol", "saltelli") and not _power_of_two(n):
+            raise ValueError(f"{path}: sweep.sample.n: must be a power of 2 for method = {method!r}, got {n}")
+        meta["n"] = n
+        if method == "saltelli":
+            second = spec.get("calc_second_order", False)
+            if not isinstance(second, bool):
+                raise ValueError(f"{path}: sweep.sample.calc_second_order: must be true or false, got {second!r}")
+            meta["calc_second_order"] = second
     ranges = spec.get("ranges")
     if not isinstance(ranges, dict) or not ranges:
         raise ValueError(f"{path}: sweep.sample.ranges: must be a non-empty table of key = [low, high]")
@@ -260,14 +310,36 @@ def _sample_points(path: str, spec, root_seed: int) -> tuple[list[str], list[dic
     for k in keys:
         check_key(path, "sweep.sample.ranges", k)
     bounds = [_sample_range(path, k, flat[k]) for k in keys]
-    return keys, bounds, {"method": method, "n": n}
+    return keys, bounds, meta
 
 
-def _draw(method: str, n: int, bounds: list[tuple], design_ss: np.random.SeedSequence) -> np.ndarray:
+def design_points(meta: dict, d: int) -> int:
+    """The number of points a sampled design of ``d`` parameters has."""
+    if meta["method"] == "saltelli":
+        return meta["n"] * ((2 * d + 2) if meta["calc_second_order"] else (d + 2))
+    if meta["method"] == "morris":
+        return meta["trajectories"] * (d + 1)
+    return meta["n"]
+
+
+def _draw(meta: dict, bounds: list[tuple], design_ss: np.random.SeedSequence) -> np.ndarray:
+    """The design on the unit cube (one row per point): scipy.stats.qmc for lhs/sobol, SALib's
+    samplers (on [0, 1]^d, seeded from the design's stream) for saltelli and morris."""
+    method, d = meta["method"], len(bounds)
+    if method in SENSITIVITY_METHODS:
+        problem = {"num_vars": d, "names": [f"x{i}" for i in range(d)], "bounds": [[0.0, 1.0]] * d}
+        seed = int(design_ss.generate_state(1, dtype=np.uint32)[0])
+        if method == "saltelli":
+            from SALib.sample import sobol as saltelli
+
+            return saltelli.sample(problem, meta["n"], calc_second_order=meta["calc_second_order"], seed=seed)
+        from SALib.sample import morris
+
+        return morris.sample(problem, meta["trajectories"], num_levels=meta["levels"], seed=seed)
     from scipy.stats import qmc
 
     rng = np.random.default_rng(design_ss)
-    d = len(bounds)
+    n = meta["n"]
     engine = qmc.LatinHypercube(d, rng=rng) if method == "lhs" else qmc.Sobol(d, scramble=True, rng=rng)
     u = engine.random(n) if method == "lhs" else engine.random_base2(int(math.log2(n)))
     return u
@@ -305,7 +377,11 @@ def plan_from_data(data: dict, path: str, default_name: str = "sweep", size_chec
             check_key(path, "sweep.grid", k)
         sizes = [len(v) if isinstance(v, list) else v["num"] if _is_range(v) and isinstance(v.get("num"), int)
                  else 1 for v in grid.values()]
-        n_sample = sweep.get("sample", {}).get("n", 1) if isinstance(sweep.get("sample"), dict) else 1
+        sample = sweep.get("sample")
+        if isinstance(sample, dict) and sample.get("method") in SENSITIVITY_METHODS:
+            raise ValueError(f"{path}: sweep.grid: cannot be crossed with method = {sample['method']!r}"
+                             f" (a sensitivity design); move the keys to sweep.sample.ranges")
+        n_sample = sample.get("n", 1) if isinstance(sample, dict) else 1
         n_sample = n_sample if isinstance(n_sample, int) and n_sample > 0 else 1
         # before any range is expanded: { low, high, num = 10^9 } must not allocate first
         budget.check(budget.plan_estimate(math.prod(sizes) * n_sample * reps), enforce=size_check, warn=False)
@@ -325,14 +401,19 @@ def plan_from_data(data: dict, path: str, default_name: str = "sweep", size_chec
             raise ValueError(f"{path}: sweep: {b}: overlaps {a}; sweep one of them")
 
     combos = list(itertools.product(*grid_vals)) if grid_keys else [()]
-    n_points = len(combos) * (meta["n"] if sample_keys else 1)
+    n_sample = design_points(meta, len(sample_keys)) if sample_keys else 1
+    n_points = len(combos) * n_sample
     budget.check(budget.plan_estimate(n_points * reps), enforce=size_check)
     design_ss, seeds = _seeds(base.seed, n_points, reps)
     if sample_keys:
-        u = _draw(meta["method"], meta["n"], bounds, design_ss)
+        u = _draw(meta, bounds, design_ss)
         sample_pts = [{k: _scaled(float(u[i, j]), *bounds[j]) for j, k in enumerate(sample_keys)}
-                      for i in range(meta["n"])]
+                      for i in range(n_sample)]
         design["sample"] = {**meta, "ranges": {k: list(b) for k, b in zip(sample_keys, bounds)}}
+        if meta["method"] in SENSITIVITY_METHODS:  # what `alliances analyze` needs besides the summary
+            design["sample"]["points"] = n_sample
+            design["sample"]["X"] = [[float(lo + u[i, j] * (hi - lo)) for j, (lo, hi) in enumerate(bounds)]
+                                     for i in range(n_sample)]
 
     runs = []
     point = 0
@@ -391,4 +472,4 @@ def load_plan(name_or_path: str, size_check: bool = True) -> SweepPlan:
 
 
 __all__ = ["RunSpec", "SweepPlan", "load_plan", "plan_from_data", "resolve_sweep", "format_value",
-           "sha256_of", "SWEEP_DIR"]
+           "sha256_of", "SWEEP_DIR", "SENSITIVITY_METHODS", "design_points", "apply_params"]

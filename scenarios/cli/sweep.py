@@ -11,13 +11,14 @@ from scenarios.cli.options import add_size_check, add_workers, workers_of
 def register(subparsers) -> None:
     p = subparsers.add_parser(
         "sweep",
-        help="run a scenario's sweep (grid / Latin hypercube / Sobol x replications), resumable",
+        help="run a scenario's sweep (grid / Latin hypercube / Sobol / Saltelli / Morris x replications), resumable",
         description=(
             "Run every run of the [sweep] table of a scenario file (a bundled sweep such as "
             "search_costs, or a path) on a local process pool or a Dask cluster, with a progress "
             "bar. DIR gets manifest.json (every planned run), runs/<id>/ (each run's tables, "
             "written atomically), summary.parquet (one row per run: parameters, seed, outcome "
-            "measures) and sweep_measures.png. Running the same command again completes exactly "
+            "measures) and sweep_measures.png (and design.json for a Saltelli or Morris design, which "
+            "alliances analyze reads). Running the same command again completes exactly "
             "the runs that are missing; a changed scenario file with the same DIR is refused."
         ),
     )
@@ -34,6 +35,7 @@ def register(subparsers) -> None:
 def _sweep(args: argparse.Namespace) -> int:
     import os
 
+    from scenarios.run.sensitivity import write_design
     from scenarios.run.sweep import SweepBusy, run_sweep
     from scenarios.sweep_spec import load_plan
 
@@ -51,6 +53,7 @@ def _sweep(args: argparse.Namespace) -> int:
     try:
         report = run_sweep(plan, args.out, workers=workers, dask=args.dask, progress=True,
                            plots=not args.no_plots)
+        design = write_design(plan, args.out)  # a sensitivity design: what `alliances analyze` reads
     except SweepBusy as exc:
         print(f"alliances: error: {exc}", file=sys.stderr)
         return 1
@@ -58,5 +61,5 @@ def _sweep(args: argparse.Namespace) -> int:
         print("alliances: interrupted; finished runs are kept, rerun the same command to resume",
               file=sys.stderr)
         return 130
-    print("\n".join(report.lines()))
+    print("\n".join(report.lines()) + (f", {design.name} (alliances analyze {args.out})" if design else ""))
     return 0 if report.ok else 1
