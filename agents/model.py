@@ -302,6 +302,8 @@ class AllianceModel(Model):
             res = play_round(self.eq_r1, self.eq_move, phi, self.c, self.delta, x1, x2, solver=self.solver,
                              strategies=policy.strategies, points=policy.points,
                              patron_benefit=policy.patron_benefit)
+        if self.system is not None:
+            self.system.observe(res.x1, res.x2)  # the offers seen (learned beliefs)
         p2[np.isnan(res.x2)] = -1  # second partners of searches that did not happen
         s2 = np.flatnonzero(p2 >= 0)
         drawn = np.concatenate([p1[s1], p2[s2]]) + self.pool_start

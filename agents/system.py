@@ -35,12 +35,34 @@ U[0, 1] and every b is 1 (all strengths 1, no load discount) is the paper's game
 played with the model's own solver (`analytic.PAPER_GAME`), so that such a system gives the
 same tables as no system at all.
 
+Learned beliefs (``beliefs = "learned"``, ``memory`` rounds, ``prior_weight`` kappa): every
+alliance believes the same public estimate, built only from the outside offers x observed in
+the searches of the last ``memory`` rounds (x1 and x2 of every search made, pooled over
+alliances; never u, v_j or the identity of the power behind an offer):
+
+    F_hat(x) = (m H_m(x) + kappa x) / (m + kappa),   x in [0, 1],
+
+H_m the CDF of the histogram of the m observed offers on BELIEF_BINS equal bins of [0, 1]
+(the empirical CDF at the bin edges, linear in between), shrunk towards the prior U[0, 1]
+(the paper's F) with weight m / (m + kappa). F_hat is piecewise linear with knots at the bin
+edges, so `analytic.piecewise` solves it exactly; with no offer seen yet (the first round,
+or a frozen market) it is U[0, 1]. As an estimate of the market F_t: the histogram adds a
+bias of at most the curvature of F_t within one bin (zero where F_t is linear, i.e. away
+from the valuations v_j), its sampling error is that of the empirical CDF (DKW: sup error
+~ 0.87 / sqrt(m) on average for m iid offers), and the prior's pull is kappa / (m + kappa)
+times sup |F_t - U[0, 1]|. Two selection effects remain and are not corrected: a search
+never draws the searcher's own patron, so a power leading many alliances is seen less often
+than its share of the pool (an error of order its load share / pool size); and a second
+search draws another power than the first, which it reaches more often after a weak first
+offer (order 1 / pool size).
+
 Breakups move the protégé to the winning power; loads, valuations and next round's F's
-follow. Later steps (not here): learned beliefs, strategic offers, the mean-field fixed point.
+follow. Later steps (not here): strategic offers, the mean-field fixed point.
 """
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -65,7 +87,9 @@ SYSTEM_METRICS = (
 )
 
 OFFER_RULES = ("truthful",)
-BELIEF_RULES = ("known",)
+BELIEF_RULES = ("known", "learned")
+#: Bins of the histogram of observed offers behind learned beliefs (knots every 1 / BELIEF_BINS).
+BELIEF_BINS = 50
 PATRON_BENEFITS = ("fixed", "load")
 POOLS = ("ad_hoc", "all")
 
@@ -76,8 +100,10 @@ class SystemSpec:
 
     strength: distribution of b_j over powers (kinds of `agents.distributions.CostDistribution`:
     constant, uniform, beta, groups; values in (0, 1]); load_discount >= 0; offers "truthful";
-    k >= 1 (powers per search, for strategic offers: not yet); beliefs "known"; memory >= 1 (for
-    learned beliefs: not yet); patron_benefit "fixed" | "load"; pool "ad_hoc" | "all".
+    k >= 1 (powers per search, for strategic offers: not yet); beliefs "known" | "learned";
+    memory >= 1 (rounds of observed offers behind learned beliefs); prior_weight >= 0 (kappa,
+    the prior U[0, 1]'s weight in offers, for learned beliefs); patron_benefit "fixed" |
+    "load"; pool "ad_hoc" | "all".
     """
 
     strength: CostDistribution = field(default_factory=lambda: CostDistribution("constant", value=1.0))
@@ -88,6 +114,7 @@ class SystemSpec:
     memory: int = 1
     patron_benefit: str = "fixed"
     pool: str = "ad_hoc"
+    prior_weight: float = 20.0
 
     def __post_init__(self):
         if not isinstance(self.strength, CostDistribution) or self.strength.kind == "evenly":
@@ -97,6 +124,9 @@ class SystemSpec:
             raise ValueError(f"system.strength: values must lie in (0, 1], got the range [{lo:g}, {hi:g}]")
         if isinstance(self.load_discount, bool) or not (np.isfinite(self.load_discount) and self.load_discount >= 0):
             raise ValueError(f"system.load_discount: must be a number >= 0, got {self.load_discount!r}")
+        if (isinstance(self.prior_weight, bool) or not isinstance(self.prior_weight, (int, float, np.number))
+                or not (np.isfinite(self.prior_weight) and self.prior_weight >= 0)):
+            raise ValueError(f"system.prior_weight: must be a number >= 0, got {self.prior_weight!r}")
         for name, allowed in (("offers", OFFER_RULES), ("beliefs", BELIEF_RULES),
                               ("patron_benefit", PATRON_BENEFITS), ("pool", POOLS)):
             if getattr(self, name) not in allowed:
@@ -113,8 +143,10 @@ class SystemSpec:
 
     def describe(self) -> str:
         """One line for summaries."""
+        beliefs = (f"{self.beliefs} beliefs" if self.beliefs == "known" else
+                   f"learned beliefs (memory {self.memory}, prior weight {self.prior_weight:g})")
         return (f"system: strength {'b' + self.strength.describe()[1:]},"
-                f" load discount {self.load_discount:g}, {self.offers} offers, {self.beliefs} beliefs,"
+                f" load discount {self.load_discount:g}, {self.offers} offers, {beliefs},"
                 f" patron benefit {self.patron_benefit}, pool {self.pool}")
 
 
@@ -158,6 +190,8 @@ class PowerSystem:
         self.strength = np.asarray(spec.strength.draw(self.n_powers, rng), dtype=float)
         self.load_rounds = np.zeros(self.n_powers)  # sum over rounds of the load at the round's start
         self.rounds = 0
+        # learned beliefs: the offers observed in each of the last `memory` rounds
+        self.observed: deque = deque(maxlen=spec.memory)
 
     # ------------------------------------------------------------------ state
     def loads(self, patron_of: np.ndarray) -> np.ndarray:
@@ -182,7 +216,9 @@ class PowerSystem:
         """(F, row): the distinct offer distributions the alliances believe (rows of a
         `PiecewiseLinearCDF`) and the row of each alliance. Known beliefs: the mixture over the
         pool minus the alliance's own patron (alliances whose patrons have equal valuations share
-        a row)."""
+        a row). Learned beliefs: one row for all, `learned_belief`."""
+        if self.spec.beliefs == "learned":
+            return self.learned_belief(), np.zeros(patron_of.size, dtype=np.intp)
         v = self.valuations(load)[self.pool_start:]
         own = patron_of - self.pool_start
         # the excluded valuation (nan: the patron is not in the pool)
@@ -194,13 +230,36 @@ class PowerSystem:
                 w[r, np.flatnonzero(v == e)[0]] = 0.0
         return piecewise.mixture_of_uniforms(np.broadcast_to(v, w.shape), w), row.ravel()
 
+    def observe(self, x1: np.ndarray, x2: np.ndarray) -> None:
+        """Record a round's observed outside offers (nan: no such search) for learned beliefs."""
+        if self.spec.beliefs == "learned":
+            x = np.concatenate([x1[~np.isnan(x1)], x2[~np.isnan(x2)]])
+            self.observed.append(x)
+
+    def learned_belief(self) -> piecewise.PiecewiseLinearCDF:
+        """F_hat = (m H_m + kappa U[0, 1]) / (m + kappa) from the offers of the last ``memory``
+        rounds (H_m: the CDF of their histogram on BELIEF_BINS bins; see the module docstring)."""
+        edges = np.linspace(0.0, 1.0, BELIEF_BINS + 1)
+        x = np.concatenate(list(self.observed)) if self.observed else np.empty(0)
+        m = x.size
+        counts = np.bincount(np.minimum((np.clip(x, 0.0, 1.0) * BELIEF_BINS).astype(np.intp), BELIEF_BINS - 1),
+                             minlength=BELIEF_BINS)
+        H = np.concatenate([[0.0], np.cumsum(counts)]) / max(m, 1)
+        kappa = float(self.spec.prior_weight)
+        if m == 0:
+            values = edges.copy()
+        else:
+            values = (m * H + kappa * edges) / (m + kappa)
+        values[0], values[-1] = 0.0, 1.0
+        return piecewise.PiecewiseLinearCDF(edges[None, :], values[None, :])
+
     # ------------------------------------------------------------------ round
     def round_policy(self, patron_of: np.ndarray, phi, c: np.ndarray, delta: float) -> RoundPolicy:
         """The round's equilibria for every alliance (None if this round is the paper's game)."""
         load = self.loads(patron_of)
         b = self.patron_benefits(patron_of, load)
         v = self.valuations(load)[self.pool_start:]
-        if np.all(v == 1.0) and np.all(b == 1.0):
+        if self.spec.beliefs == "known" and np.all(v == 1.0) and np.all(b == 1.0):
             return None
         F, row = self.beliefs(patron_of, load)
         n = patron_of.size
@@ -263,5 +322,5 @@ class PowerSystem:
         return self.load_rounds / max(self.rounds, 1)
 
 
-__all__ = ["BELIEF_RULES", "OFFER_RULES", "PATRON_BENEFITS", "POOLS", "PowerSystem", "RoundPolicy",
+__all__ = ["BELIEF_BINS", "BELIEF_RULES", "OFFER_RULES", "PATRON_BENEFITS", "POOLS", "PowerSystem", "RoundPolicy",
            "SYSTEM_METRICS", "SystemSpec"]

@@ -52,10 +52,10 @@ _CALIBRATION_KEYS = ("years_per_round",)
 #: years per round when a scenario's [calibration] table does not say
 DEFAULT_YEARS_PER_ROUND = 1.0
 # [system]: outside offers made by the population of powers (issue 11; agents.system)
-_SYSTEM_KEYS = ("strength", "load_discount", "offers", "k", "beliefs", "memory", "patron_benefit", "pool")
+_SYSTEM_KEYS = ("strength", "load_discount", "offers", "k", "beliefs", "memory", "patron_benefit", "pool",
+                "prior_weight")
 _STRENGTH_KINDS = ("constant", "uniform", "beta", "groups")
-_NOT_YET = {("offers", "strategic"): "strategic offers are a later step of issue 11; allowed now: 'truthful'",
-            ("beliefs", "learned"): "learned beliefs are a later step of issue 11; allowed now: 'known'"}
+_NOT_YET = {("offers", "strategic"): "strategic offers are a later step of issue 11; allowed now: 'truthful'"}
 
 
 @dataclass(frozen=True)
@@ -335,8 +335,9 @@ def _system(path, spec, outsiders: dict, bargaining: dict):
     args = {}
     if "strength" in spec:
         args["strength"] = _cost_distribution(path, spec["strength"], f"{key}.strength", _STRENGTH_KINDS)
-    if "load_discount" in spec:
-        args["load_discount"] = _number(path, f"{key}.load_discount", spec["load_discount"], 0.0)
+    for k in ("load_discount", "prior_weight"):
+        if k in spec:
+            args[k] = _number(path, f"{key}.{k}", spec[k], 0.0)
     for k in ("k", "memory"):
         if k in spec:
             args[k] = _integer(path, f"{key}.{k}", spec[k], 1)

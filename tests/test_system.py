@@ -263,7 +263,9 @@ def test_bundled_system_scenario_runs(tmp_path):
     ('memory = 0', "system.memory", ">= 1"),
     ('offers = "strategic"', "system.offers", "later step"),
     ('offers = "honest"', "system.offers", "truthful"),
-    ('beliefs = "learned"', "system.beliefs", "later step"),
+    ('beliefs = "guessed"', "system.beliefs", "known, learned"),
+    ('prior_weight = -1.0', "system.prior_weight", r"\[0.0, inf\]"),
+    ('prior_weight = "big"', "system.prior_weight", "a number"),
     ('patron_benefit = "some"', "system.patron_benefit", "fixed, load"),
     ('pool = "patrons"', "system.pool", "ad_hoc, all"),
 ])
@@ -287,7 +289,7 @@ def test_system_cannot_combine_with_outsiders(tmp_path):
 def test_system_keys_are_sweepable():
     keys = scenario_keys()
     assert set(keys["system"]) == {"strength", "load_discount", "offers", "k", "beliefs", "memory",
-                                   "patron_benefit", "pool"}
+                                   "patron_benefit", "pool", "prior_weight"}
     check_key("p", "sweep", "system.load_discount")
     check_key("p", "sweep", "system.strength.values")
     with pytest.raises(ValueError, match="unknown scenario key"):
