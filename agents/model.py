@@ -160,6 +160,7 @@ class AllianceModel(Model):
 
         # Alliance state, one entry per protégé.
         self.c_start = np.asarray(self.c_dist.draw(n, self.rng), dtype=float)
+        self.system = None  # (set below: the rule sees no system yet)
         self.c_start = np.asarray(self.investment.initial_c(self.c_start, self), dtype=float)
         self.c = self.c_start.copy()
         self.patron_of = self.rng.permutation(np.arange(n) % self.n_patrons).astype(np.int64)
@@ -195,6 +196,11 @@ class AllianceModel(Model):
         self._c_quartiles = None  # (c, its quartiles): c rarely changes without investment
         # The system of powers (drawn last, so that the rest of the state is drawn as without one).
         self.system = None if system is None else PowerSystem(system, self.n_patrons, self.n_ad_hoc, self.rng)
+        if self.system is not None and self.investment.chooses_initial_c:
+            # chosen against the options each protégé believes before the first round
+            self.c_start = np.asarray(self.investment.initial_c(self.c_start, self), dtype=float)
+            self.c = self.c_start.copy()
+            self.spell_c_start = self.c.copy()
         # Searches draw from the pool: powers pool_start .. n_powers - 1 (the ad hoc partners
         # unless a system's pool is every power).
         self.pool_start = self.n_patrons if self.system is None else self.system.pool_start
@@ -278,6 +284,7 @@ class AllianceModel(Model):
         else:
             self.eq_r1[:], self.eq_move[:] = policy.r1, policy.first_move
             self.eq_c[:] = np.nan  # the cache of the paper's equilibria no longer holds
+            self.eq_phi[:] = phi  # the phi played (the investment rule 'choose' reads it)
         # The partners a search would draw from the pool (never the protégé's own patron;
         # a second search draws another one), then their offers, then the round.
         own = self.patron_of - self.pool_start

@@ -192,6 +192,7 @@ class PowerSystem:
         self.rounds = 0
         # learned beliefs: the offers observed in each of the last `memory` rounds
         self.observed: deque = deque(maxlen=spec.memory)
+        self.played = None  # the last round's `options`
 
     # ------------------------------------------------------------------ state
     def loads(self, patron_of: np.ndarray) -> np.ndarray:
@@ -254,14 +255,25 @@ class PowerSystem:
         return piecewise.PiecewiseLinearCDF(edges[None, :], values[None, :])
 
     # ------------------------------------------------------------------ round
-    def round_policy(self, patron_of: np.ndarray, phi, c: np.ndarray, delta: float) -> RoundPolicy:
-        """The round's equilibria for every alliance (None if this round is the paper's game)."""
+    def options(self, patron_of: np.ndarray):
+        """(F, row, b): the offer distributions the alliances believe, the row of each and each
+        patron's benefit; None if every alliance plays the paper's game (known beliefs, every
+        valuation and benefit 1)."""
         load = self.loads(patron_of)
         b = self.patron_benefits(patron_of, load)
         v = self.valuations(load)[self.pool_start:]
         if self.spec.beliefs == "known" and np.all(v == 1.0) and np.all(b == 1.0):
             return None
         F, row = self.beliefs(patron_of, load)
+        return F, row, b
+
+    def round_policy(self, patron_of: np.ndarray, phi, c: np.ndarray, delta: float) -> RoundPolicy:
+        """The round's equilibria for every alliance (None if this round is the paper's game).
+        Sets ``played``: this round's `options` (what the investment rule ``choose`` chooses against)."""
+        self.played = self.options(patron_of)
+        if self.played is None:
+            return None
+        F, row, b = self.played
         n = patron_of.size
         key = np.empty(n, dtype=[("f", np.int64), ("p", float), ("c", float), ("b", float)])
         key["f"], key["p"], key["c"], key["b"] = row, np.broadcast_to(phi, (n,)), c, b

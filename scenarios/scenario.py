@@ -406,9 +406,6 @@ def parse_scenario(data: dict, path: str, default_name: str = "scenario") -> Sce
     outsiders = _outsiders(path, data.get("outsiders", {}))
     bargaining = _bargaining(path, data.get("bargaining", {}), phi, outsiders)
     system = _system(path, data["system"], outsiders, bargaining) if "system" in data else None
-    if system is not None and rule == "choose":
-        _fail(path, "investment.rule", "'choose' with a [system] table is a later step of issue 11 (choosing c"
-              " against the system's options); allowed with [system]: none, accumulate")
 
     calibration = _table(path, "calibration", data.get("calibration", {}))
     _known(path, "calibration.", calibration, _CALIBRATION_KEYS)

@@ -310,8 +310,8 @@ def test_system_same_seed_same_bytes(tmp_path):
     assert (tmp_path / "c" / "powers.parquet").read_bytes() != (tmp_path / "a" / "powers.parquet").read_bytes()
 
 
-def test_system_refuses_the_choose_rule_for_now(tmp_path):
-    p = tmp_path / "bad.toml"
+def test_system_accepts_the_choose_rule(tmp_path):
+    p = tmp_path / "ok.toml"
     p.write_text(BASE.format(rounds=5, phi="1.1", investment='rule = "choose"') + "\n[system]\nload_discount = 0.1\n")
-    with pytest.raises(ValueError, match=f"^{re.escape(str(p))}: investment.rule: 'choose' with a \\[system\\]"):
-        load_scenario(str(p))
+    sc = load_scenario(str(p))
+    assert sc.investment_rule == "choose" and sc.system.load_discount == 0.1
