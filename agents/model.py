@@ -269,6 +269,27 @@ class AllianceModel(Model):
             k += k >= ex[0]
         return k
 
+    def _partners_and_offers(self, phi, s1: np.ndarray, may2: np.ndarray):
+        """(x1, x2, p1, p2): the partners a search would draw from the pool for the alliances
+        searching first (``s1``) and that may search again (``may2``) -- never the protégé's own
+        patron, a second search another one than the first -- and their offers."""
+        n = self.n_proteges
+        own = self.patron_of - self.pool_start
+        own = np.where(own >= 0, own, self.pool_size)
+        p1 = np.full(n, -1, dtype=np.int64)
+        p2 = np.full(n, -1, dtype=np.int64)
+        if s1.size:
+            p1[s1] = self._draw_partners(s1, [own[s1]])
+        if may2.size:
+            first = np.where(p1[may2] >= 0, p1[may2], self.pool_size)
+            p2[may2] = self._draw_partners(may2, [own[may2], first])
+        if self.system is None:
+            x1, x2 = self.solver.draw_offers(self.rng, self.eq_r1, _MOVE_NAMES[self.eq_move], phi, self.c,
+                                             self.delta, partners=(p1, p2))
+        else:
+            x1, x2 = self.system.draw_offers(self.rng, self.patron_of, p1, p2)
+        return x1, x2, p1, p2
+
     def step(self) -> None:
         """Play one round in every alliance, then update alliances and collect metrics."""
         t = self.steps
@@ -287,22 +308,12 @@ class AllianceModel(Model):
             self.eq_phi[:] = phi  # the phi played (the investment rule 'choose' reads it)
         # The partners a search would draw from the pool (never the protégé's own patron;
         # a second search draws another one), then their offers, then the round.
-        own = self.patron_of - self.pool_start
-        own = np.where(own >= 0, own, self.pool_size)
-        p1 = np.full(n, -1, dtype=np.int64)
-        p2 = np.full(n, -1, dtype=np.int64)
         s1 = np.flatnonzero(self.eq_move == SEARCH)
-        if s1.size:
-            p1[s1] = self._draw_partners(s1, [own[s1]])
         may2 = np.flatnonzero(self.eq_move != ACCEPT)  # may reach period 2 and search again
-        if may2.size:
-            first = np.where(p1[may2] >= 0, p1[may2], self.pool_size)
-            p2[may2] = self._draw_partners(may2, [own[may2], first])
-        if self.system is None:
-            x1, x2 = self.solver.draw_offers(self.rng, self.eq_r1, _MOVE_NAMES[self.eq_move], phi, self.c,
-                                             self.delta, partners=(p1, p2))
+        if self.system is not None and self.system.spec.offers == "strategic":
+            x1, x2, p1, p2 = self.system.strategic_offers(self.rng, self.patron_of, policy, s1, may2)
         else:
-            x1, x2 = self.system.draw_offers(self.rng, self.patron_of, p1, p2)
+            x1, x2, p1, p2 = self._partners_and_offers(phi, s1, may2)
         if policy is None:
             res = play_round(self.eq_r1, self.eq_move, phi, self.c, self.delta, x1, x2, solver=self.solver)
         else:

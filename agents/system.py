@@ -86,7 +86,7 @@ SYSTEM_METRICS = (
     "load_strength_corr",
 )
 
-OFFER_RULES = ("truthful",)
+OFFER_RULES = ("truthful", "strategic")
 BELIEF_RULES = ("known", "learned")
 #: Bins of the histogram of observed offers behind learned beliefs (knots every 1 / BELIEF_BINS).
 BELIEF_BINS = 50
@@ -100,7 +100,8 @@ class SystemSpec:
 
     strength: distribution of b_j over powers (kinds of `agents.distributions.CostDistribution`:
     constant, uniform, beta, groups; values in (0, 1]); load_discount >= 0; offers "truthful";
-    k >= 1 (powers per search, for strategic offers: not yet); beliefs "known" | "learned";
+    offers "truthful" | "strategic"; k >= 1 (powers per search, for strategic offers);
+    beliefs "known" | "learned" (strategic offers: known only);
     memory >= 1 (rounds of observed offers behind learned beliefs); prior_weight >= 0 (kappa,
     the prior U[0, 1]'s weight in offers, for learned beliefs); patron_benefit "fixed" |
     "load"; pool "ad_hoc" | "all".
@@ -135,6 +136,12 @@ class SystemSpec:
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
                 raise ValueError(f"system.{name}: must be an integer >= 1, got {v!r}")
+        if self.offers == "strategic" and self.beliefs != "known":
+            raise ValueError("system.beliefs: strategic offers need known beliefs (observed bids are not the"
+                             f" valuations the equilibrium needs), got {self.beliefs!r}")
+        if self.offers == "strategic" and self.patron_benefit != "fixed":
+            raise ValueError("system.patron_benefit: strategic offers are solved with the patron's benefit 1"
+                             f" (analytic.outsiders): must be 'fixed', got {self.patron_benefit!r}")
 
     @property
     def is_paper(self) -> bool:
@@ -145,8 +152,9 @@ class SystemSpec:
         """One line for summaries."""
         beliefs = (f"{self.beliefs} beliefs" if self.beliefs == "known" else
                    f"learned beliefs (memory {self.memory}, prior weight {self.prior_weight:g})")
+        offers = "truthful offers" if self.offers == "truthful" else f"strategic offers (k = {self.k})"
         return (f"system: strength {'b' + self.strength.describe()[1:]},"
-                f" load discount {self.load_discount:g}, {self.offers} offers, {beliefs},"
+                f" load discount {self.load_discount:g}, {offers}, {beliefs},"
                 f" patron benefit {self.patron_benefit}, pool {self.pool}")
 
 
@@ -175,6 +183,32 @@ class RoundPolicy:
     believed: tuple = None  # (F, row): the distinct believed distributions and each alliance's row
 
 
+class StrategicStrategies:
+    """The strategy functions of a round's strategic-offer equilibria, by point (what
+    `agents.game.play_round` plays): point p is ``solvers[p]`` (an
+    `analytic.outsiders.StrategicOutsiders`) at ``phi[p]``, ``c[p]``."""
+
+    def __init__(self, solvers, phi, c, delta):
+        self.solvers, self.phi, self.c, self.delta = list(solvers), np.asarray(phi), np.asarray(c), float(delta)
+
+    def _apply(self, fn, x, point):
+        x, point = np.broadcast_arrays(np.asarray(x, dtype=float), np.asarray(point, dtype=np.intp))
+        out = np.empty(x.shape)
+        for p in np.unique(point):
+            sel = point == p
+            out[sel] = fn(self.solvers[p], x[sel], float(self.phi[p]), float(self.c[p]))
+        return out
+
+    def protege_reservation_period1(self, x1, point):
+        return self._apply(lambda s, x, phi, c: s.protege_reservation_period1(x, phi, c, self.delta), x1, point)
+
+    def patron_offer_period2(self, x1, point):
+        return self._apply(lambda s, x, phi, c: s.patron_offer_period2(x, phi, c, self.delta), x1, point)
+
+    def protege_searches_period2(self, s_bar, point):
+        return self._apply(lambda s, x, phi, c: s.protege_searches_period2(x, c), s_bar, point).astype(bool)
+
+
 class PowerSystem:
     """The powers' strengths and loads, the offer distributions they make, the round's policy.
 
@@ -193,6 +227,10 @@ class PowerSystem:
         # learned beliefs: the offers observed in each of the last `memory` rounds
         self.observed: deque = deque(maxlen=spec.memory)
         self.played = None  # the last round's `options`
+        if spec.offers == "strategic" and spec.k > self.pool_size - 1:
+            raise ValueError(f"system.k: must be at most the pool's size minus one ({self.pool_size - 1}: a search"
+                             f" never reaches the own patron), got {spec.k}")
+        self._strategic = {}  # F row (bytes) -> StrategicOutsiders; (F row, phi, c, delta) -> Equilibrium
 
     # ------------------------------------------------------------------ state
     def loads(self, patron_of: np.ndarray) -> np.ndarray:
@@ -271,6 +309,8 @@ class PowerSystem:
         """The round's equilibria for every alliance (None if this round is the paper's game).
         Sets ``played``: this round's `options` (what the investment rule ``choose`` chooses against)."""
         self.played = self.options(patron_of)
+        if self.spec.offers == "strategic":
+            return self._strategic_policy(patron_of, phi, c, delta)
         if self.played is None:
             return None
         F, row, b = self.played
@@ -284,6 +324,73 @@ class PowerSystem:
         move = move_codes(np.asarray(df["first_move"]))[point]
         return RoundPolicy(r1=r1, first_move=move, patron_benefit=b, strategies=eqs, points=point, table=df,
                            believed=(F, row))
+
+    def _strategic_policy(self, patron_of, phi, c, delta) -> RoundPolicy:
+        """Strategic offers: each alliance plays `analytic.outsiders.StrategicOutsiders` with k
+        bidders whose valuations are iid from its believed F (solved per distinct F row, phi and c;
+        cached: with no load discount the rows never change)."""
+        from analytic.outsiders import StrategicOutsiders
+
+        load = self.loads(patron_of)
+        F, row = self.beliefs(patron_of, load)
+        n = patron_of.size
+        key = np.empty(n, dtype=[("f", np.int64), ("p", float), ("c", float)])
+        key["f"], key["p"], key["c"] = row, np.broadcast_to(phi, (n,)), c
+        uk, point = np.unique(key, return_inverse=True)
+        if len(self._strategic) > 4096:
+            self._strategic.clear()
+        solvers, eqs = [], []
+        for f, p, cc in zip(uk["f"].tolist(), uk["p"].tolist(), uk["c"].tolist()):
+            fk = (F.knots[f].tobytes(), F.values[f].tobytes())
+            if fk not in self._strategic:
+                H = piecewise.ScipyLikeCDF(F, f)
+                self._strategic[fk] = StrategicOutsiders(self.spec.k, H, "the powers' valuations")
+            ek = fk + (p, cc, float(delta))
+            if ek not in self._strategic:
+                self._strategic[ek] = self._strategic[fk].solve(p, cc, delta)
+            solvers.append(self._strategic[fk])
+            eqs.append(self._strategic[ek])
+        point = point.ravel()
+        r1 = np.array([e.r1 for e in eqs])[point]
+        move = move_codes(np.array([e.first_move for e in eqs]))[point]
+        strategies = StrategicStrategies(solvers, uk["p"], uk["c"], delta)
+        return RoundPolicy(r1=r1, first_move=move, patron_benefit=np.ones(n), strategies=strategies, points=point,
+                           table=eqs, believed=(F, row))
+
+    def strategic_offers(self, rng: np.random.Generator, patron_of: np.ndarray, policy: RoundPolicy,
+                         first: np.ndarray, second: np.ndarray):
+        """Strategic offers: for the alliances ``first`` (searching in period 1) and ``second``
+        (that may search in period 2), k distinct powers of the pool other than the own patron,
+        valuations v_j(t) u (u ~ U[0, 1] from ``rng``); the highest bids the equilibrium bid of
+        its valuation (`StrategicOutsiders.period1_bid` against the first offer's acceptable
+        set, `period2_bid` against the period-2 offer). Returns (x1, x2, p1, p2): the winning
+        bids (0: no acceptable one) and the pool positions of the highest bidders (-1: no search)."""
+        n = patron_of.size
+        v = self.valuations(self.loads(patron_of))[self.pool_start:]
+        own = patron_of - self.pool_start
+        x = [np.zeros(n), np.zeros(n)]
+        pos = [np.full(n, -1, dtype=np.int64), np.full(n, -1, dtype=np.int64)]
+        st = policy.strategies
+        for s, rows in enumerate((first, second)):
+            if not rows.size:
+                continue
+            keys = rng.random((rows.size, self.pool_size))
+            mine = own[rows] >= 0
+            keys[np.flatnonzero(mine), own[rows][mine]] = np.inf  # never the own patron
+            drawn = np.argpartition(keys, self.spec.k - 1, axis=1)[:, :self.spec.k]
+            w = v[drawn] * rng.random(drawn.shape)
+            best = np.argmax(w, axis=1)
+            top = w[np.arange(rows.size), best]
+            pos[s][rows] = drawn[np.arange(rows.size), best]
+            pts = policy.points[rows]
+            for p in np.unique(pts):
+                sel = np.flatnonzero(pts == p)
+                solver, phi, c = st.solvers[p], float(st.phi[p]), float(st.c[p])
+                if s == 0:
+                    x[0][rows[sel]] = solver.period1_bid(top[sel], float(policy.r1[rows[sel[0]]]), phi, c, st.delta)
+                else:
+                    x[1][rows[sel]] = solver.period2_bid(top[sel], phi, c, st.delta)
+        return x[0], x[1], pos[0], pos[1]
 
     def draw_offers(self, rng: np.random.Generator, patron_of: np.ndarray, p1: np.ndarray, p2: np.ndarray):
         """Truthful offers x = v_j u of the powers drawn (pool positions p1, p2; -1: none), u from
@@ -335,4 +442,4 @@ class PowerSystem:
 
 
 __all__ = ["BELIEF_BINS", "BELIEF_RULES", "OFFER_RULES", "PATRON_BENEFITS", "POOLS", "PowerSystem", "RoundPolicy",
-           "SYSTEM_METRICS", "SystemSpec"]
+           "StrategicStrategies", "SYSTEM_METRICS", "SystemSpec"]

@@ -55,7 +55,6 @@ DEFAULT_YEARS_PER_ROUND = 1.0
 _SYSTEM_KEYS = ("strength", "load_discount", "offers", "k", "beliefs", "memory", "patron_benefit", "pool",
                 "prior_weight")
 _STRENGTH_KINDS = ("constant", "uniform", "beta", "groups")
-_NOT_YET = {("offers", "strategic"): "strategic offers are a later step of issue 11; allowed now: 'truthful'"}
 
 
 @dataclass(frozen=True)
@@ -343,10 +342,7 @@ def _system(path, spec, outsiders: dict, bargaining: dict):
             args[k] = _integer(path, f"{key}.{k}", spec[k], 1)
     for k in ("offers", "beliefs", "patron_benefit", "pool"):
         if k in spec:
-            v = spec[k]
-            if (k, v) in _NOT_YET:
-                _fail(path, f"{key}.{k}", f"{v!r}: {_NOT_YET[(k, v)]}")
-            args[k] = v
+            args[k] = spec[k]
     try:
         return SystemSpec(**args)
     except ValueError as e:
@@ -406,6 +402,11 @@ def parse_scenario(data: dict, path: str, default_name: str = "scenario") -> Sce
     outsiders = _outsiders(path, data.get("outsiders", {}))
     bargaining = _bargaining(path, data.get("bargaining", {}), phi, outsiders)
     system = _system(path, data["system"], outsiders, bargaining) if "system" in data else None
+    if system is not None and system.offers == "strategic":
+        pool = n_ad_hoc if system.pool == "ad_hoc" else n_patrons + n_ad_hoc
+        if system.k > pool - 1:
+            _fail(path, "system.k", f"must be at most the pool's size minus one ({pool - 1}: a search never reaches"
+                  f" the own patron), got {system.k}")
 
     calibration = _table(path, "calibration", data.get("calibration", {}))
     _known(path, "calibration.", calibration, _CALIBRATION_KEYS)

@@ -261,7 +261,7 @@ def test_bundled_system_scenario_runs(tmp_path):
     ('load_discount = -0.1', "system.load_discount", ">= 0|0.0, inf"),
     ('k = 0', "system.k", ">= 1"),
     ('memory = 0', "system.memory", ">= 1"),
-    ('offers = "strategic"', "system.offers", "later step"),
+    ('offers = "auction"', "system.offers", "truthful, strategic"),
     ('offers = "honest"', "system.offers", "truthful"),
     ('beliefs = "guessed"', "system.beliefs", "known, learned"),
     ('prior_weight = -1.0', "system.prior_weight", r"\[0.0, inf\]"),
