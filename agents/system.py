@@ -1,4 +1,4 @@
-"""The alliance system: outside offers made by the population of powers itself (issue 11, step 1).
+"""The alliance system: outside offers made by the population of powers itself (issue 11).
 
 Patrons and ad hoc partners are one population of powers. Power j has a strength b_j in
 (0, 1] (drawn once, from ``SystemSpec.strength``) and a load n_j(t), the protégés it leads at
@@ -56,8 +56,19 @@ than its share of the pool (an error of order its load share / pool size); and a
 search draws another power than the first, which it reaches more often after a weak first
 offer (order 1 / pool size).
 
+Strategic offers (``offers = "strategic"``, ``k``): a search reaches k distinct powers of the
+pool other than the own patron, power j values the protégé at v_j(t) u (u ~ U[0, 1], private),
+and the highest bids as `analytic.outsiders.StrategicOutsiders` prescribes for k valuations
+iid from the alliance's believed F_i,t (the exact distribution of a drawn power's valuation);
+the alliance plays that solver's equilibrium. The approximation: the k powers are distinct,
+so a bidder's rivals are drawn from the eligible set minus itself (order 1 / |E_i|), where
+the symmetric equilibrium assumes iid rivals. Needs known beliefs and the fixed patron benefit.
+
+`PowerSystem.options` (each alliance's believed F, its row and the patron's benefit) is what
+the investment rule ``choose`` chooses c against (`agents.investment`).
+
 Breakups move the protégé to the winning power; loads, valuations and next round's F's
-follow. Later steps (not here): strategic offers, the mean-field fixed point.
+follow. Not here: the mean-field fixed point.
 """
 
 from __future__ import annotations
