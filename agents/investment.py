@@ -213,7 +213,8 @@ class ChooseIntegration(InvestmentRule):
             raise ValueError("investment.rule: 'choose' needs game.phi constant or drawn per round"
                              " (per = 'round'), got per = 'alliance'")
         self.history = []
-        options = None if model.system is None else model.system.options(model.patron_of)
+        system = getattr(model, "system", None)
+        options = None if system is None else system.options(model.patron_of)
         if options is None:
             c0 = self.choose([(phi_prior_mean(proc),)], model.delta)[0]
             return np.full(np.shape(c_start), c0)
@@ -227,7 +228,8 @@ class ChooseIntegration(InvestmentRule):
             return c
         seen = np.minimum(np.minimum(age[due], self.params["memory"]), len(self.history))
         new = np.array(c, dtype=float, copy=True)
-        options = None if model.system is None else model.system.played
+        system = getattr(model, "system", None)
+        options = None if system is None else system.played
         if options is not None:
             F, row, b = options
             new[due] = self.choose_against([tuple(self.history[-L:]) for L in seen.tolist()],

@@ -144,3 +144,14 @@ def test_bundled_learning_scenario_runs(tmp_path):
     steps = res.model.steps_table().to_pandas()
     assert steps["believed_mean_offer"].iloc[0] == pytest.approx(0.5, abs=1e-14)
     assert (steps["believed_mean_offer"].iloc[1:] != 0.5).all()
+
+
+def test_learning_same_seed_same_bytes(tmp_path):
+    from scenarios.run.runner import run_scenario
+    from scenarios.scenario import load_scenario
+
+    sc = load_scenario("system_learning").with_overrides(rounds=8)
+    for d in ("a", "b"):
+        run_scenario(sc, out=tmp_path / d, progress=False, plots=False)
+    for f in ("events.parquet", "steps.parquet", "alliances.parquet", "powers.parquet"):
+        assert (tmp_path / "a" / f).read_bytes() == (tmp_path / "b" / f).read_bytes(), f
