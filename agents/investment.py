@@ -132,6 +132,13 @@ class ChooseIntegration(InvestmentRule):
     phi of its last ``memory`` rounds (fewer if it is younger), equally weighted. Needs phi
     constant or drawn once per round (then every alliance of the same age shares a belief):
     choices are made once per distinct belief, vectorized, and cached.
+
+    With an alliance system (``agents.system``) each alliance chooses against the outside
+    options it believes, F_i,t with its patron's benefit (`PowerSystem.options`): at formation
+    those before the first round, later those of the round it has just played (before that
+    round's breakups move protégés); the paper's U[0, 1] while the system's options are the
+    paper's. A new alliance after a breakup starts, as without a system, at its protégé's
+    starting c (chosen against his first patron's options) until it re-chooses.
     """
 
     CHOICES = {"chooser": ("protege", "patron", "joint")}
@@ -152,6 +159,36 @@ class ChooseIntegration(InvestmentRule):
                              f" got {self.params['c_high']!r}")
         self.history: list[float] = []  # phi of each round played so far
         self._cache: dict[tuple, float] = {}
+
+    def choose_against(self, beliefs: list[tuple[float, ...]], options, delta: float) -> np.ndarray:
+        """The chosen c for each alliance, from its phi belief (a tuple of phi values, equally
+        weighted) and its options (F, row, b) (`agents.system.PowerSystem.options`; None: the
+        paper's U[0, 1] for all)."""
+        if options is None:
+            return self.choose(beliefs, delta)
+        from analytic.integration import choose_many
+
+        F, row, b = options
+        # one key per (phi belief, believed F row, patron benefit); cached by the F row's values
+        phis = [tuple(sorted(set(bel))) + tuple(sorted(bel).count(x) for x in sorted(set(bel))) for bel in beliefs]
+        keys = [(ph, F.knots[r].tobytes(), F.values[r].tobytes(), float(bb), float(delta))
+                for ph, r, bb in zip(phis, row.tolist(), b.tolist())]
+        first = {}
+        for i, k in enumerate(keys):
+            if k not in self._cache and k not in first:
+                first[k] = i
+        if first:
+            if len(self._cache) > self._CACHE_MAX:
+                self._cache.clear()
+            idx = np.array(list(first.values()))
+            mk = np.unique(np.stack([row[idx], np.searchsorted(np.unique(b), b[idx])]), axis=1, return_inverse=True)
+            pairs, market = mk[0], mk[1].ravel()
+            p = self.params
+            bel = [(np.array(beliefs[i], dtype=float), None) for i in idx]
+            cs = choose_many(bel, delta, p["chooser"], p["c_low"], p["c_high"], p["grid"],
+                             options=F.take(pairs[0]), patron_benefit=np.unique(b)[pairs[1]], market=market)[0]
+            self._cache.update(zip(first, cs.tolist()))
+        return np.array([self._cache[k] for k in keys], dtype=float)
 
     def choose(self, beliefs: list[tuple[float, ...]], delta: float) -> np.ndarray:
         """The chosen c for each belief (a tuple of phi values, equally weighted)."""
@@ -176,8 +213,12 @@ class ChooseIntegration(InvestmentRule):
             raise ValueError("investment.rule: 'choose' needs game.phi constant or drawn per round"
                              " (per = 'round'), got per = 'alliance'")
         self.history = []
-        c0 = self.choose([(phi_prior_mean(proc),)], model.delta)[0]
-        return np.full(np.shape(c_start), c0)
+        system = getattr(model, "system", None)
+        options = None if system is None else system.options(model.patron_of)
+        if options is None:
+            c0 = self.choose([(phi_prior_mean(proc),)], model.delta)[0]
+            return np.full(np.shape(c_start), c0)
+        return self.choose_against([(phi_prior_mean(proc),)] * model.n_proteges, options, model.delta)
 
     def update(self, c, acted, model):
         self.history.append(float(model.eq_phi[0]))  # this round's phi (the same for all)
@@ -186,8 +227,15 @@ class ChooseIntegration(InvestmentRule):
         if due.size == 0:
             return c
         seen = np.minimum(np.minimum(age[due], self.params["memory"]), len(self.history))
+        new = np.array(c, dtype=float, copy=True)
+        system = getattr(model, "system", None)
+        options = None if system is None else system.played
+        if options is not None:
+            F, row, b = options
+            new[due] = self.choose_against([tuple(self.history[-L:]) for L in seen.tolist()],
+                                           (F, row[due], b[due]), model.delta)
+            return new
         lengths = np.unique(seen)
         chosen = self.choose([tuple(self.history[-L:]) for L in lengths.tolist()], model.delta)
-        new = np.array(c, dtype=float, copy=True)
         new[due] = chosen[np.searchsorted(lengths, seen)]
         return new

@@ -160,6 +160,7 @@ class AllianceModel(Model):
 
         # Alliance state, one entry per protégé.
         self.c_start = np.asarray(self.c_dist.draw(n, self.rng), dtype=float)
+        self.system = None  # (set below: the rule sees no system yet)
         self.c_start = np.asarray(self.investment.initial_c(self.c_start, self), dtype=float)
         self.c = self.c_start.copy()
         self.patron_of = self.rng.permutation(np.arange(n) % self.n_patrons).astype(np.int64)
@@ -195,6 +196,11 @@ class AllianceModel(Model):
         self._c_quartiles = None  # (c, its quartiles): c rarely changes without investment
         # The system of powers (drawn last, so that the rest of the state is drawn as without one).
         self.system = None if system is None else PowerSystem(system, self.n_patrons, self.n_ad_hoc, self.rng)
+        if self.system is not None and self.investment.chooses_initial_c:
+            # chosen against the options each protégé believes before the first round
+            self.c_start = np.asarray(self.investment.initial_c(self.c_start, self), dtype=float)
+            self.c = self.c_start.copy()
+            self.spell_c_start = self.c.copy()
         # Searches draw from the pool: powers pool_start .. n_powers - 1 (the ad hoc partners
         # unless a system's pool is every power).
         self.pool_start = self.n_patrons if self.system is None else self.system.pool_start
@@ -263,6 +269,27 @@ class AllianceModel(Model):
             k += k >= ex[0]
         return k
 
+    def _partners_and_offers(self, phi, s1: np.ndarray, may2: np.ndarray):
+        """(x1, x2, p1, p2): the partners a search would draw from the pool for the alliances
+        searching first (``s1``) and that may search again (``may2``) -- never the protégé's own
+        patron, a second search another one than the first -- and their offers."""
+        n = self.n_proteges
+        own = self.patron_of - self.pool_start
+        own = np.where(own >= 0, own, self.pool_size)
+        p1 = np.full(n, -1, dtype=np.int64)
+        p2 = np.full(n, -1, dtype=np.int64)
+        if s1.size:
+            p1[s1] = self._draw_partners(s1, [own[s1]])
+        if may2.size:
+            first = np.where(p1[may2] >= 0, p1[may2], self.pool_size)
+            p2[may2] = self._draw_partners(may2, [own[may2], first])
+        if self.system is None:
+            x1, x2 = self.solver.draw_offers(self.rng, self.eq_r1, _MOVE_NAMES[self.eq_move], phi, self.c,
+                                             self.delta, partners=(p1, p2))
+        else:
+            x1, x2 = self.system.draw_offers(self.rng, self.patron_of, p1, p2)
+        return x1, x2, p1, p2
+
     def step(self) -> None:
         """Play one round in every alliance, then update alliances and collect metrics."""
         t = self.steps
@@ -278,30 +305,23 @@ class AllianceModel(Model):
         else:
             self.eq_r1[:], self.eq_move[:] = policy.r1, policy.first_move
             self.eq_c[:] = np.nan  # the cache of the paper's equilibria no longer holds
+            self.eq_phi[:] = phi  # the phi played (the investment rule 'choose' reads it)
         # The partners a search would draw from the pool (never the protégé's own patron;
         # a second search draws another one), then their offers, then the round.
-        own = self.patron_of - self.pool_start
-        own = np.where(own >= 0, own, self.pool_size)
-        p1 = np.full(n, -1, dtype=np.int64)
-        p2 = np.full(n, -1, dtype=np.int64)
         s1 = np.flatnonzero(self.eq_move == SEARCH)
-        if s1.size:
-            p1[s1] = self._draw_partners(s1, [own[s1]])
         may2 = np.flatnonzero(self.eq_move != ACCEPT)  # may reach period 2 and search again
-        if may2.size:
-            first = np.where(p1[may2] >= 0, p1[may2], self.pool_size)
-            p2[may2] = self._draw_partners(may2, [own[may2], first])
-        if self.system is None:
-            x1, x2 = self.solver.draw_offers(self.rng, self.eq_r1, _MOVE_NAMES[self.eq_move], phi, self.c,
-                                             self.delta, partners=(p1, p2))
+        if self.system is not None and self.system.spec.offers == "strategic":
+            x1, x2, p1, p2 = self.system.strategic_offers(self.rng, self.patron_of, policy, s1, may2)
         else:
-            x1, x2 = self.system.draw_offers(self.rng, self.patron_of, p1, p2)
+            x1, x2, p1, p2 = self._partners_and_offers(phi, s1, may2)
         if policy is None:
             res = play_round(self.eq_r1, self.eq_move, phi, self.c, self.delta, x1, x2, solver=self.solver)
         else:
             res = play_round(self.eq_r1, self.eq_move, phi, self.c, self.delta, x1, x2, solver=self.solver,
                              strategies=policy.strategies, points=policy.points,
                              patron_benefit=policy.patron_benefit)
+        if self.system is not None:
+            self.system.observe(res.x1, res.x2)  # the offers seen (learned beliefs)
         p2[np.isnan(res.x2)] = -1  # second partners of searches that did not happen
         s2 = np.flatnonzero(p2 >= 0)
         drawn = np.concatenate([p1[s1], p2[s2]]) + self.pool_start

@@ -365,14 +365,32 @@ class StrategicOutsiders(Period2Profile):
         inv = inv.ravel()
         for j, (r, p, cc) in enumerate(uk):
             rows = np.flatnonzero(inv == j)
-            A = self.acceptable(r, p, cc, delta)
-            if A:
-                w = rows[v1[rows] >= A[0][0]]
-                x1[w] = self.auction(A).bid(v1[w]) if self._has_band(A) else self.bid(v1[w], A[0][0])
-            r2 = float(self.patron_offer_period2(0.0, p, cc, delta))
-            w = rows[v2[rows] >= r2]
-            x2[w] = self.bid(v2[w], r2)
+            x1[rows] = self.period1_bid(v1[rows], r, p, cc, delta)
+            x2[rows] = self.period2_bid(v2[rows], p, cc, delta)
         return x1, x2
+
+    def period1_bid(self, v, r1, phi, c, delta):
+        """The winning bid of a period-1 search against the first offer r1, given the highest
+        valuation v among the k outsiders (array): its equilibrium bid against the acceptable
+        offers A(r1) (the band auction's where A has gaps), 0 where v is below min A (no
+        outsider can win) or A is empty."""
+        v = np.asarray(v, dtype=float)
+        x = np.zeros(v.shape)
+        A = self.acceptable(r1, phi, c, delta)
+        if A:
+            w = v >= A[0][0]
+            x[w] = self.auction(A).bid(v[w]) if self._has_band(A) else self.bid(v[w], A[0][0])
+        return x
+
+    def period2_bid(self, v, phi, c, delta):
+        """The winning bid of a period-2 search (reached with no standing outside offer) given
+        the highest valuation v: its bid against the patron's offer r2, 0 where v < r2."""
+        v = np.asarray(v, dtype=float)
+        x = np.zeros(v.shape)
+        r2 = float(self.patron_offer_period2(0.0, phi, c, delta))
+        w = v >= r2
+        x[w] = self.bid(v[w], r2)
+        return x
 
 
 class _MaxOf:

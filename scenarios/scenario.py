@@ -52,10 +52,9 @@ _CALIBRATION_KEYS = ("years_per_round",)
 #: years per round when a scenario's [calibration] table does not say
 DEFAULT_YEARS_PER_ROUND = 1.0
 # [system]: outside offers made by the population of powers (issue 11; agents.system)
-_SYSTEM_KEYS = ("strength", "load_discount", "offers", "k", "beliefs", "memory", "patron_benefit", "pool")
+_SYSTEM_KEYS = ("strength", "load_discount", "offers", "k", "beliefs", "memory", "patron_benefit", "pool",
+                "prior_weight")
 _STRENGTH_KINDS = ("constant", "uniform", "beta", "groups")
-_NOT_YET = {("offers", "strategic"): "strategic offers are a later step of issue 11; allowed now: 'truthful'",
-            ("beliefs", "learned"): "learned beliefs are a later step of issue 11; allowed now: 'known'"}
 
 
 @dataclass(frozen=True)
@@ -335,17 +334,15 @@ def _system(path, spec, outsiders: dict, bargaining: dict):
     args = {}
     if "strength" in spec:
         args["strength"] = _cost_distribution(path, spec["strength"], f"{key}.strength", _STRENGTH_KINDS)
-    if "load_discount" in spec:
-        args["load_discount"] = _number(path, f"{key}.load_discount", spec["load_discount"], 0.0)
+    for k in ("load_discount", "prior_weight"):
+        if k in spec:
+            args[k] = _number(path, f"{key}.{k}", spec[k], 0.0)
     for k in ("k", "memory"):
         if k in spec:
             args[k] = _integer(path, f"{key}.{k}", spec[k], 1)
     for k in ("offers", "beliefs", "patron_benefit", "pool"):
         if k in spec:
-            v = spec[k]
-            if (k, v) in _NOT_YET:
-                _fail(path, f"{key}.{k}", f"{v!r}: {_NOT_YET[(k, v)]}")
-            args[k] = v
+            args[k] = spec[k]
     try:
         return SystemSpec(**args)
     except ValueError as e:
@@ -405,9 +402,11 @@ def parse_scenario(data: dict, path: str, default_name: str = "scenario") -> Sce
     outsiders = _outsiders(path, data.get("outsiders", {}))
     bargaining = _bargaining(path, data.get("bargaining", {}), phi, outsiders)
     system = _system(path, data["system"], outsiders, bargaining) if "system" in data else None
-    if system is not None and rule == "choose":
-        _fail(path, "investment.rule", "'choose' with a [system] table is a later step of issue 11 (choosing c"
-              " against the system's options); allowed with [system]: none, accumulate")
+    if system is not None and system.offers == "strategic":
+        pool = n_ad_hoc if system.pool == "ad_hoc" else n_patrons + n_ad_hoc
+        if system.k > pool - 1:
+            _fail(path, "system.k", f"must be at most the pool's size minus one ({pool - 1}: a search never reaches"
+                  f" the own patron), got {system.k}")
 
     calibration = _table(path, "calibration", data.get("calibration", {}))
     _known(path, "calibration.", calibration, _CALIBRATION_KEYS)

@@ -261,9 +261,11 @@ def test_bundled_system_scenario_runs(tmp_path):
     ('load_discount = -0.1', "system.load_discount", ">= 0|0.0, inf"),
     ('k = 0', "system.k", ">= 1"),
     ('memory = 0', "system.memory", ">= 1"),
-    ('offers = "strategic"', "system.offers", "later step"),
+    ('offers = "auction"', "system.offers", "truthful, strategic"),
     ('offers = "honest"', "system.offers", "truthful"),
-    ('beliefs = "learned"', "system.beliefs", "later step"),
+    ('beliefs = "guessed"', "system.beliefs", "known, learned"),
+    ('prior_weight = -1.0', "system.prior_weight", r"\[0.0, inf\]"),
+    ('prior_weight = "big"', "system.prior_weight", "a number"),
     ('patron_benefit = "some"', "system.patron_benefit", "fixed, load"),
     ('pool = "patrons"', "system.pool", "ad_hoc, all"),
 ])
@@ -287,7 +289,7 @@ def test_system_cannot_combine_with_outsiders(tmp_path):
 def test_system_keys_are_sweepable():
     keys = scenario_keys()
     assert set(keys["system"]) == {"strength", "load_discount", "offers", "k", "beliefs", "memory",
-                                   "patron_benefit", "pool"}
+                                   "patron_benefit", "pool", "prior_weight"}
     check_key("p", "sweep", "system.load_discount")
     check_key("p", "sweep", "system.strength.values")
     with pytest.raises(ValueError, match="unknown scenario key"):
@@ -308,8 +310,8 @@ def test_system_same_seed_same_bytes(tmp_path):
     assert (tmp_path / "c" / "powers.parquet").read_bytes() != (tmp_path / "a" / "powers.parquet").read_bytes()
 
 
-def test_system_refuses_the_choose_rule_for_now(tmp_path):
-    p = tmp_path / "bad.toml"
+def test_system_accepts_the_choose_rule(tmp_path):
+    p = tmp_path / "ok.toml"
     p.write_text(BASE.format(rounds=5, phi="1.1", investment='rule = "choose"') + "\n[system]\nload_discount = 0.1\n")
-    with pytest.raises(ValueError, match=f"^{re.escape(str(p))}: investment.rule: 'choose' with a \\[system\\]"):
-        load_scenario(str(p))
+    sc = load_scenario(str(p))
+    assert sc.investment_rule == "choose" and sc.system.load_discount == 0.1
