@@ -238,3 +238,38 @@ def test_equilibrium_churn_of_the_final_state_by_hand(run):
         ps.append(float(piecewise.solve_many(F, 1.1, e["search_cost"], 0.99, bj)["p_breakup"].iloc[0]))
     got = sp.equilibrium_churn(powers, sp.final_alliances(events), sc.system, 1.1, 0.99)
     assert len(ps) == sc.n_proteges and got == pytest.approx(np.mean(ps), abs=1e-12) and got > 0
+
+
+@pytest.mark.parametrize("extra, has_curve", [("", True), ('beliefs = "learned"\nmemory = 3', False),
+                                              ('offers = "strategic"\nk = 2', False)])
+def test_c_plot_draws_the_final_state_curve_only_where_the_final_state_gives_the_equilibrium(
+        tmp_path, extra, has_curve):
+    """Learned beliefs and strategic offers are not the truthful-known equilibrium of the final
+    loads: their c-plot shows the simulated rates without a (wrong) curve."""
+    import matplotlib
+    matplotlib.use("Agg")
+    from matplotlib import pyplot as plt
+
+    path = tmp_path / "s.toml"
+    path.write_text(SCENARIO.format(ld=0.0 if "strategic" in extra else 0.05, benefit="fixed", pool="all")
+                    .replace("[system]\n", "[system]\n" + extra + "\n", 1))
+    sc = load_scenario(str(path))
+    assert sp.has_final_state_curve(sc.system) is has_curve
+    sim = pd.DataFrame({"c_mid": [0.01], "rate": [0.1], "lo": [0.05], "hi": [0.15]})
+    curve = pd.DataFrame({"c": [0.0, 0.02], "p_breakup": [0.2, 0.1]}) if has_curve else None
+    seen = []
+    real_save = sp.save_figure
+
+    def spy(fig, p, *a, **k):
+        seen.append([t.get_text() for t in fig.axes[0].get_legend().get_texts()])
+        return real_save(fig, p, *a, **k)
+
+    sp.save_figure = spy
+    try:
+        out = sp.plot_breakup_vs_c(sim, curve, tmp_path / "c.png", "t", 10)
+    finally:
+        sp.save_figure = real_save
+    plt.close("all")
+    assert out.exists()
+    assert any("equilibrium" in t for t in seen[0]) is has_curve
+    assert any("simulated" in t for t in seen[0])

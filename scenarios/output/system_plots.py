@@ -71,6 +71,13 @@ def final_beliefs(powers: pd.DataFrame, spec):
     return leading, F.take(row), load[leading].astype(float), b
 
 
+def has_final_state_curve(spec) -> bool:
+    """True if the final state's loads and strengths give the equilibrium the alliances play:
+    truthful offers and known beliefs. Learned beliefs depend on the offers seen in the last
+    rounds, and strategic offers on another solver: their c-plot shows the simulated rates only."""
+    return spec.offers == "truthful" and spec.beliefs == "known"
+
+
 def breakup_curve_data(powers: pd.DataFrame, spec, phis, delta: float, c_grid) -> pd.DataFrame:
     """The equilibrium's P(breakup) against c for the final state: c, p_breakup, the mean over
     the final alliances (each with its patron's F and benefit, `final_beliefs`) and over the phi
@@ -170,10 +177,12 @@ def plot_load_strength(df: pd.DataFrame, path, title: str) -> Path:
 
 
 def plot_breakup_vs_c(sim: pd.DataFrame, curve: pd.DataFrame, path, title: str, from_step: int) -> Path:
-    """Simulated breakup rates (95% binomial intervals) and the final state's equilibrium curve."""
+    """Simulated breakup rates (95% binomial intervals) and the final state's equilibrium curve
+    (``curve`` None: no curve, for runs whose equilibrium the final state alone does not give)."""
     plt, sns = seaborn_pyplot()
     fig, ax = plt.subplots(figsize=(7, 4))
-    ax.plot(curve["c"], curve["p_breakup"], color="k", lw=1.5, label="equilibrium for the final $F_t$")
+    if curve is not None:
+        ax.plot(curve["c"], curve["p_breakup"], color="k", lw=1.5, label="equilibrium for the final $F_t$")
     ax.errorbar(sim["c_mid"], sim["rate"], yerr=[sim["rate"] - sim["lo"], sim["hi"] - sim["rate"]],
                 fmt="o", ms=4, color="C1", label=f"simulated, rounds {from_step}+ (95% CI)")
     ax.set(xlabel="search cost c", ylabel="breakups per alliance-round", ylim=(0, None),
@@ -198,12 +207,13 @@ def write_system_plots(out, scenario, tables: dict) -> list[Path]:
         c_lo, c_hi = float(events["search_cost"].min()), float(events["search_cost"].max())
         grid = np.linspace(c_lo, max(c_hi, c_lo + 1e-3), C_POINTS)
         late = events[events["step"] >= from_step]
-        curve = breakup_curve_data(powers, scenario.system, late["phi"].to_numpy(), scenario.delta, grid)
+        curve = (breakup_curve_data(powers, scenario.system, late["phi"].to_numpy(), scenario.delta, grid)
+                 if has_final_state_curve(scenario.system) else None)
         files.append(plot_breakup_vs_c(simulated_breakup_data(events, from_step), curve, out / FILES[3],
                                        title, from_step))
     return files
 
 
-__all__ = ["FILES", "market_data", "concentration_data", "load_strength_data", "final_beliefs",
+__all__ = ["FILES", "has_final_state_curve", "market_data", "concentration_data", "load_strength_data", "final_beliefs",
            "breakup_curve_data", "final_alliances", "equilibrium_churn", "simulated_breakup_data", "plot_market", "plot_concentration",
            "plot_load_strength", "plot_breakup_vs_c", "write_system_plots", "FINAL_EVENT_COLUMNS"]
