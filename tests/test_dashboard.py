@@ -101,9 +101,9 @@ def _html(root) -> str:
 
 def _charts(rc) -> dict:
     """view name -> its ECharts widget."""
-    from solara.components.echarts import EchartsWidget
+    from scenarios.dashboard.chart_widget import ChartWidget
 
-    return {_view_of(w): w for w in rc.find(EchartsWidget).widgets}
+    return {_view_of(w): w for w in rc.find(ChartWidget).widgets}
 
 
 def _options(rc) -> dict:
@@ -168,7 +168,7 @@ def test_page_renders_and_updates_after_a_step(small_scenario, monkeypatch):
 
         sent = []  # options sent to the browser during the step
         for name, widget in _charts(rc).items():
-            widget.observe(lambda change, name=name: sent.append(name), names="option")
+            widget.observe(lambda change, name=name: sent.append(name), names="option_json")
         rc.find(v.Btn, children=["Step"]).widget.click()
         rc.find(v.Html, children=["Rounds played: 1"]).assert_single()
         after = _options(rc)

@@ -19,6 +19,7 @@ import numpy as np
 import solara
 
 from analytic.paper import C_PROP1
+from scenarios.dashboard.chart_widget import FigureChart, option_json
 from scenarios.dashboard.model import DashboardModel
 from scenarios.output.style import PALETTE, VIRIDIS, broken_at
 
@@ -29,14 +30,36 @@ RING = 2.15  # radius of the ad hoc partners' ring in the network view
 
 
 # ---------------------------------------------------------------- common parts
+DIGITS = 5  # significant digits of the numbers sent to the browser (a chart shows fewer)
+
+
 def _num(x) -> float | None:
-    """A JSON number (None for nan / inf: ECharts leaves a gap)."""
+    """A JSON number with DIGITS significant digits (None for nan / inf: ECharts leaves a gap)."""
     x = float(x)
-    return x if math.isfinite(x) else None
+    return float(f"{x:.{DIGITS}g}") if math.isfinite(x) else None
+
+
+def rounded(a) -> np.ndarray:
+    """``a`` (an array) rounded to DIGITS significant digits (nan and inf kept)."""
+    a = np.asarray(a, dtype=float)
+    out = a.copy()
+    ok = np.isfinite(a) & (a != 0)
+    decimals = DIGITS - 1 - np.floor(np.log10(np.abs(a[ok]))).astype(int)
+    pos = decimals >= 0
+    v = a[ok]
+    p = 10.0 ** np.abs(decimals)
+    out[ok] = np.where(pos, np.round(v * p) / p, np.round(v / p) * p)
+    return out
 
 
 def _points(x, y) -> list:
-    return [[_num(a), _num(b)] for a, b in zip(x, y)]
+    """[[x, y], ...] as JSON numbers (rounded; None where not finite)."""
+    xy = np.column_stack([rounded(np.asarray(x, dtype=float).ravel()), rounded(np.asarray(y, dtype=float).ravel())]) \
+        if len(x) else np.zeros((0, 2))
+    rows = xy.tolist()
+    if not np.isfinite(xy).all():
+        rows = [[a if math.isfinite(a) else None, b if math.isfinite(b) else None] for a, b in rows]
+    return rows
 
 
 def _base(title: str, xname: str, yname: str, *, xmin=None, xmax=None, ymin=0.0, ymax=None) -> dict:
@@ -232,9 +255,10 @@ def network_option(model: DashboardModel) -> dict:
     prot = model.net_proteges
     hubs = [int(h) for h in model.net_hubs]
     all_counts = np.bincount(model.patron_of, minlength=len(model.powers))
-    ring = [_ring_position(model, model.n_patrons + j) for j in range(model.n_ad_hoc)]
-    ties = [{"coords": [[_num(x), _num(y)], [_num(pos[int(p)][0]), _num(pos[int(p)][1])]]}
-            for (x, y), p in zip(xy, powers)]
+    ring = np.array([_ring_position(model, model.n_patrons + j) for j in range(model.n_ad_hoc)]).reshape(-1, 2)
+    centers = np.array([pos[int(p)] for p in powers]).reshape(-1, 2)
+    ends = rounded(np.column_stack([xy, centers])).tolist()  # a protégé and its patron: x, y, x, y
+    ties = [{"coords": [e[:2], e[2:]]} for e in ends]
     idx = {int(p): i for i, p in enumerate(prot)}
     arrows, ringed = [], []
     for q, old, new in model.last_moves:
@@ -245,7 +269,7 @@ def network_option(model: DashboardModel) -> dict:
     adhoc = [p for p in pos if p >= model.n_patrons]
     hidden_axis = {"type": "value", "min": -2.5, "max": 2.5, "show": False}
     series = [
-        {"type": "scatter", "name": "ad hoc partners (the pool)", "data": [[_num(x), _num(y)] for x, y in ring],
+        {"type": "scatter", "name": "ad hoc partners (the pool)", "data": _points(ring[:, 0], ring[:, 1]),
          "symbolSize": 3, "itemStyle": {"color": GREY, "opacity": 0.35}, "silent": True},
         {"type": "lines", "name": "ties", "coordinateSystem": "cartesian2d", "data": ties, "silent": True,
          "lineStyle": {"color": GREY, "width": 0.6, "opacity": 0.6}},
@@ -256,7 +280,7 @@ def network_option(model: DashboardModel) -> dict:
          "itemStyle": {"color": ORANGE, "borderColor": "#000", "borderWidth": 0.5},
          "data": [[_num(pos[p][0]), _num(pos[p][1])] for p in adhoc]},
         {"type": "scatter", "name": "protégé", "symbolSize": 6, "itemStyle": {"borderColor": "#fff", "borderWidth": 0.5},
-         "data": [[_num(x), _num(y), _num(c)] for (x, y), c in zip(xy, model.c[prot])]},
+         "data": rounded(np.column_stack([xy, model.c[prot]])).tolist()},
         {"type": "lines", "name": "breakup arrows", "coordinateSystem": "cartesian2d", "data": arrows,
          "symbol": ["none", "arrow"], "symbolSize": 7, "silent": True,
          "lineStyle": {"color": RED, "width": 1.2, "opacity": 0.85, "curveness": 0.15}},
@@ -299,12 +323,11 @@ def chart_key(name: str, model: DashboardModel, rounds: int) -> tuple:
 
 @solara.component
 def Chart(name: str, model: DashboardModel, rounds: int):
-    """One chart, its option rebuilt only when its key changes."""
+    """One chart, its option rebuilt (and sent, as one JSON string) only when its key changes."""
     build, height = CHARTS[name]
-    option = solara.use_memo(lambda: build(model), [chart_key(name, model, rounds)])
+    text = solara.use_memo(lambda: option_json(build(model)), [chart_key(name, model, rounds)])
     with solara.Column(classes=[f"alliances-view alliances-{name}"], style={"width": "100%"}):
-        solara.FigureEcharts(option=option, attributes={"style": f"height: {height}; width: 100%"},
-                             responsive=True)
+        FigureChart(text, height)
 
 
 # ------------------------------------------------------- analytic equilibrium
