@@ -232,6 +232,10 @@ class DashboardModel(AllianceModel):
         # a fixed sample of the network: a few patrons as hubs, some of their protégés
         self.net_hubs, self.net_proteges = self._network_sample()
         self.last_moves: list[tuple[int, int, int]] = []  # (protégé, old power, new power), last round
+        # The first round's equilibria, solved now rather than on the first Step (the paper's game
+        # with a fixed phi: the same values the round would solve, no random draw).
+        if self.paper_game and self.system is None and self.phi_process.constant:
+            self._refresh_equilibria(float(self.phi_process.value))
 
     # the phi the views and the analytic panel use: the fixed value or the middle of its range
     @property
