@@ -217,7 +217,9 @@ class DashboardModel(AllianceModel):
         self.alliance_scenario = sc  # (not `scenario`: Mesa >= 3.5 models have a `scenario` property)
         self.outsiders = sc.outsiders
         # the paper's game (analytic plays it): U[0, 1] outsiders and the pie split evenly
-        self.paper_game = self.outsiders.get("model", "uniform") == "uniform" and sc.benefits().is_paper
+        # (with a [system] table the powers make the offers: not the paper's U[0, 1])
+        self.paper_game = (self.outsiders.get("model", "uniform") == "uniform" and sc.benefits().is_paper
+                           and sc.system is None)
         # the range of c the views show: the starting levels and what investment can reach
         c_max = float(self.c_start.max()) if self.n_proteges else 0.0
         if "cap" in sc.investment_params:
@@ -234,7 +236,7 @@ class DashboardModel(AllianceModel):
         self.last_moves: list[tuple[int, int, int]] = []  # (protégé, old power, new power), last round
         # The first round's equilibria, solved now rather than on the first Step (the paper's game
         # with a fixed phi: the same values the round would solve, no random draw).
-        if self.paper_game and self.system is None and self.phi_process.constant:
+        if self.paper_game and self.phi_process.constant:
             self._refresh_equilibria(float(self.phi_process.value))
 
     # the phi the views and the analytic panel use: the fixed value or the middle of its range

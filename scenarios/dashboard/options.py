@@ -10,6 +10,7 @@ from analytic.paper import C_PROP1
 from scenarios.output.style import PALETTE
 
 GREY = PALETTE["grey"]
+CHART_HEIGHT = "330px"  # of every chart but the network
 
 DIGITS = 5  # significant digits of the numbers sent to the browser (a chart shows fewer)
 

@@ -20,6 +20,7 @@ import solara
 from analytic.paper import C_PROP1
 from scenarios.dashboard.chart_widget import FigureChart, option_json
 from scenarios.dashboard.options import (
+    CHART_HEIGHT,
     base_option,
     c_marker,
     empty_note,
@@ -34,10 +35,10 @@ from scenarios.dashboard.options import (
     subtitle,
 )
 from scenarios.dashboard.model import DashboardModel
+from scenarios.dashboard.system_views import SYSTEM_CHARTS
 from scenarios.output.style import PALETTE, VIRIDIS, broken_at
 
 BLUE, ORANGE, GREEN, RED, GREY, NAVY = (PALETTE[k] for k in ("blue", "orange", "green", "red", "grey", "navy"))
-CHART_HEIGHT = "330px"
 NETWORK_HEIGHT = "470px"
 RING = 2.15  # radius of the ad hoc partners' ring in the network view
 
@@ -228,6 +229,12 @@ CHARTS = {
     "burden": (burden_option, CHART_HEIGHT),
     "network": (network_option, NETWORK_HEIGHT),
 }
+ALL_CHARTS = {**CHARTS, **SYSTEM_CHARTS}
+
+
+def system_chart_names(model: DashboardModel) -> list[str]:
+    """The system's views (market, concentration, loads) if the model has a [system] table, else none."""
+    return list(SYSTEM_CHARTS) if model.system is not None else []
 
 
 def chart_key(name: str, model: DashboardModel, rounds: int) -> tuple:
@@ -240,7 +247,7 @@ def chart_key(name: str, model: DashboardModel, rounds: int) -> tuple:
 @solara.component
 def Chart(name: str, model: DashboardModel, rounds: int):
     """One chart, its option rebuilt (and sent, as one JSON string) only when its key changes."""
-    build, height = CHARTS[name]
+    build, height = ALL_CHARTS[name]
     text = solara.use_memo(lambda: option_json(build(model)), [chart_key(name, model, rounds)])
     with solara.Column(classes=[f"alliances-view alliances-{name}"], style={"width": "100%"}):
         FigureChart(text, height)
@@ -295,10 +302,20 @@ def model_summary(model: DashboardModel) -> str:
     """One line with what the running model was built with."""
     sc = model.alliance_scenario
     inv = model.investment.describe()
-    outsiders = "U[0, 1] offers (the paper's)" if model.paper_game else model.solver.describe()  # incl. the division
+    if sc.system is not None:
+        outsiders = f"made by the powers ({sc.system.describe().removeprefix('system: ')})"
+    else:
+        outsiders = "U[0, 1] offers (the paper's)" if model.paper_game else model.solver.describe()  # incl. the division
     return (f"{sc.n_proteges:,} protégés, {sc.n_patrons:,} patrons, {sc.n_ad_hoc:,} ad hoc partners; "
             f"{sc.search_cost.describe()}; {sc.phi.describe()}; delta = {sc.delta:g}; investment {inv}; "
             f"outsiders: {outsiders}; seed {sc.seed}")
+
+
+def panel_title(model: DashboardModel) -> str:
+    """The equilibrium panel's heading: the paper's game, another game, or the paper's for comparison."""
+    if model.system is not None:
+        return "The paper's equilibrium (U[0, 1] offers), for comparison: the powers' offers differ"
+    return "Analytic equilibrium" if model.paper_game else "Equilibrium of this game"
 
 
 @solara.component
@@ -310,12 +327,11 @@ def AnalyticPanel(model: DashboardModel, rounds: int):
         solara.Text(f"Rounds played: {rounds}", classes=["alliances-rounds"], style={"font-weight": "bold"})
         solara.HTML("p", unsafe_innerHTML=f"<b>Model now:</b> {html.escape(model_summary(model))}",
                     style="font-size: 0.9em", classes=["alliances-summary"])
-        solara.HTML("h3", unsafe_innerHTML="Analytic equilibrium" if model.paper_game
-                    else "Equilibrium of this game")
+        solara.HTML("h3", unsafe_innerHTML=html.escape(panel_title(model)))
         solara.Text(f"c for this panel: {c:.4f}", style={"font-size": "0.9em"})
         solara.SliderFloat("c for this panel", value=c, on_value=set_c, min=0.0, max=max(0.1, model.c_view_max), step=0.0005,
                            thumb_label=False)
-        solver = None if model.paper_game else model.solver
+        solver = None if model.paper_game or model.system is not None else model.solver
         text = solara.use_memo(lambda: equilibrium_html(model.phi_center, float(c), model.delta, solver),
                                [id(model), float(c)])
         solara.HTML("div", unsafe_innerHTML=text, classes=["alliances-equilibrium-table"])
@@ -324,5 +340,6 @@ def AnalyticPanel(model: DashboardModel, rounds: int):
                         style={"font-size": "0.85em", "color": GREY})
 
 
-#: The views in the order they are laid out (two per row): the charts, then the panel.
-VIEWS = [*CHARTS, "analytic"]
+#: The views in the order they are laid out (two per row): the charts, the panel, then (with a
+#: [system] table) the system's views.
+VIEWS = [*CHARTS, "analytic", *SYSTEM_CHARTS]
