@@ -406,8 +406,9 @@ def test_system_views_draw_the_data():
         m.step()
     series = {s["name"]: s["data"] for s in market_option(m)["series"]}
     d = market_series(m)
-    assert [y for _, y in series["median offer"]] == rounded(d["offer_q50"]).tolist()
-    assert [y for _, y in series["mean offer believed"]] == rounded(d["believed_mean_offer"]).tolist()
+    assert [y for _, y in series["median"]] == rounded(d["offer_q50"]).tolist()
+    assert [y for _, y in series["mean believed"]] == rounded(d["believed_mean_offer"]).tolist()
+    assert [y for _, y in series["mean (true F_t)"]] == rounded(d["true_mean_offer"]).tolist()
     conc = concentration_option(m)
     assert [s["yAxisIndex"] for s in conc["series"] if "yAxisIndex" in s] == [1]  # the share: right axis
     loads = loads_option(m)

@@ -182,6 +182,28 @@ def _check_sidebar_keeps_its_width(page, scenario: str) -> None:
     assert views["x"] >= drawer["x"] + drawer["width"] - 1, (drawer, views)
 
 
+SYSTEM_VIEWS = ("market", "concentration", "loads")
+
+
+def _check_system_views(page, scenario: str, shot: Path) -> None:
+    """After choosing ``scenario`` (with a [system] table) its market and concentration views
+    appear, and a step redraws them."""
+    page.locator(".alliances-scenario .v-select").click()
+    page.get_by_role("option", name=scenario).click()
+    page.get_by_text(f"({scenario})").first.wait_for()
+    for view in SYSTEM_VIEWS:
+        page.locator(f".alliances-{view} canvas").first.wait_for()
+    time.sleep(1.0)  # let the first pictures paint
+    before = _chart_pixels(page, SYSTEM_VIEWS)
+    page.get_by_role("button", name="Step").click()
+    page.get_by_text("Rounds played: 1", exact=True).wait_for()
+    _wait_until_redrawn(page, SYSTEM_VIEWS, before)
+    page.locator(".alliances-market").scroll_into_view_if_needed()
+    time.sleep(0.5)
+    page.screenshot(path=str(shot))
+    print(f"screenshot: {shot}")
+
+
 def test_dashboard_in_a_headless_browser(tmp_path):
     reason = _skip_reason()
     if reason:
@@ -253,6 +275,9 @@ def test_dashboard_in_a_headless_browser(tmp_path):
                     shutil.copyfile(shot, extra)
                     print(f"screenshot: {extra}")
                 _check_sidebar_keeps_its_width(page, "strategic_outsiders")
+                _check_system_views(page, "system_balancing", tmp_path / "dashboard-system.png")
+                assert page.locator(".alliances-market").count() == 1
+                assert not failed, f"requests the server could not answer: {failed[:5]}"
             finally:
                 ctx.close()
     finally:

@@ -85,7 +85,7 @@ def nice_max(x: float) -> float:
     if x <= 0:
         return 1.0
     scale = 10.0 ** (math.floor(math.log10(x)) - 1)
-    return math.ceil(round(x / scale, 9)) * scale
+    return float(f"{math.ceil(round(x / scale, 9)) * scale:.12g}")  # 6.3, not 6.300000000000001
 
 
 def empty_note(option: dict, text: str = "press Step or ▶ to play rounds") -> dict:

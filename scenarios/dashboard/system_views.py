@@ -72,16 +72,15 @@ def market_option(model) -> dict:
     x, few = d["round"], n <= 30
     opt = base_option(f"Market of outside offers ({rounds_label(n)})", "round", "offer", ymax=1.0)
     opt["series"] = [  # the band: q90's area, covered below q10 by q10's white area
-        line("90% quantile", points(x, d["offer_q90"]), BLUE, width=1.0, symbols=False,
-             areaStyle={"opacity": 0.15}),
-        line("10% quantile", points(x, d["offer_q10"]), BLUE, width=1.0, symbols=False,
+        line("10-90%", points(x, d["offer_q90"]), BLUE, width=1.0, symbols=False, areaStyle={"opacity": 0.15}),
+        line("10-90%", points(x, d["offer_q10"]), BLUE, width=1.0, symbols=False,
              areaStyle={"color": "#fff", "opacity": 1.0}),
-        line("median offer", points(x, d["offer_q50"]), BLUE, width=1.5, symbols=few),
-        line("mean offer (true F_t)", points(x, d["true_mean_offer"]), "#000", width=1.5, symbols=few),
-        line("mean offer believed", points(x, d["believed_mean_offer"]), ORANGE, width=1.5, dash="dashed",
+        line("median", points(x, d["offer_q50"]), BLUE, width=1.5, symbols=few),
+        line("mean (true F_t)", points(x, d["true_mean_offer"]), "#000", width=1.5, symbols=few),
+        line("mean believed", points(x, d["believed_mean_offer"]), ORANGE, width=1.5, dash="dashed",
              symbols=few),
     ]
-    subtitle(opt, "the offer a search meets, at the start of each round (band: 10-90%)")
+    subtitle(opt, "the offer a search meets, at the start of each round (F_t over the pool)")
     round_axis(opt, n)
     return opt if n else empty_note(opt)
 
