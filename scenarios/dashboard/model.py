@@ -1,19 +1,19 @@
-"""The browser dashboard: a Mesa SolaraViz page on the population model.
+"""The browser dashboard's model: the population model (a Mesa model) with the controls' overrides.
 
-``scenarios/app.py`` is the page that ``solara run`` serves (``alliances
+``scenarios/dashboard/app.py`` is the page that ``solara run`` serves (``alliances
 dashboard`` starts it). This module holds what the page is made of:
 
 * :class:`DashboardModel`, an :class:`agents.AllianceModel` built from a
-  scenario plus flat keyword overrides (what the sliders set), so that Mesa's
-  ModelController can rebuild it on *Reset*. With no overrides it is exactly the
+  scenario plus flat keyword overrides (what the sliders set), so that the page
+  can rebuild it on *Reset*. With no overrides it is exactly the
   scenario's model (same seed, same draws). It keeps small running summaries the
   views need (breakups per band of c, a fixed sample of the network, the last
   round's moves), so that a view never walks every agent.
 * :func:`scenario_settings` / :func:`build_scenario`: a scenario as the flat
   settings the controls show, and back with the controls' overrides.
 
-The controls for Mesa's "Model Parameters" card are in ``controls.py``, the
-views (solara components drawing matplotlib figures) in ``views.py``.
+The controls are in ``controls.py``, the views (ECharts options drawn by the
+browser) in ``views.py`` and ``system_views.py``.
 
 The dashboard never records ``events`` (memory grows with them); every view
 reads the model's arrays or its DataCollector.
