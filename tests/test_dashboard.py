@@ -189,6 +189,9 @@ def test_page_renders_and_updates_after_a_step(small_scenario, monkeypatch):
         # the controls take effect on Reset, and print their new values at once
         rc.find(v.Slider, label="Protégés (= alliances)").widget.v_model = 120
         assert "Protégés (= alliances): 120" in _texts(box)
+        # that re-rendered the page: the views updated in place after the round still show it
+        rc.find(v.Html, children=["Rounds played: 1"]).assert_single()
+        assert _options(rc) == after
         rc.find(v.Select, label="Investment rule").widget.v_model = "accumulate"
         rc.find(v.Btn, children=["Reset"]).widget.click()
         rc.find(v.Html, children=["Rounds played: 0"]).assert_single()
@@ -226,6 +229,8 @@ def test_play_plays_rounds_until_paused(small_scenario, monkeypatch):
         time.sleep(0.5)
         assert played == [t for t in _texts(box) if t.startswith("Rounds played: ")], "paused"
         assert played != ["Rounds played: 0"]
+        n = int(played[0].rsplit(" ", 1)[1])  # the charts show the rounds the counter shows
+        assert _options(rc)["Breakup rate against c"]["title"]["text"].endswith(f"{n})")
     finally:
         rc.close()
 
