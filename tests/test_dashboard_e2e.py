@@ -29,7 +29,7 @@ CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]
-STEPS = 3  # 10 when regenerating the README's picture (longer curves)
+STEPS = 3  # steps timed ($ALLIANCES_DASHBOARD_STEPS); 10 when regenerating the README's picture (longer curves)
 VIEWPORT = {"width": 1500, "height": 1680}  # tall enough for every view in one screenshot
 
 
@@ -211,7 +211,7 @@ def test_dashboard_in_a_headless_browser(tmp_path):
         pytest.skip(reason)
     from playwright.sync_api import sync_playwright
 
-    steps = 10 if os.environ.get("ALLIANCES_DASHBOARD_SCREENSHOT") else STEPS
+    steps = 10 if os.environ.get("ALLIANCES_DASHBOARD_SCREENSHOT") else int(os.environ.get("ALLIANCES_DASHBOARD_STEPS", STEPS))
     port = _free_port()
     server = _Server(["baseline", "--port", str(port), "--no-browser"])
     t0 = time.perf_counter()
