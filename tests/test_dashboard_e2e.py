@@ -211,7 +211,9 @@ def test_dashboard_in_a_headless_browser(tmp_path):
         pytest.skip(reason)
     from playwright.sync_api import sync_playwright
 
-    steps = 10 if os.environ.get("ALLIANCES_DASHBOARD_SCREENSHOT") else int(os.environ.get("ALLIANCES_DASHBOARD_STEPS", STEPS))
+    steps = int(os.environ.get("ALLIANCES_DASHBOARD_STEPS", STEPS))
+    if os.environ.get("ALLIANCES_DASHBOARD_SCREENSHOT"):
+        steps = 10
     port = _free_port()
     server = _Server(["baseline", "--port", str(port), "--no-browser"])
     t0 = time.perf_counter()

@@ -49,7 +49,7 @@ def churn_option(model: DashboardModel) -> dict:
     churn, searching = metric(model, "churn_rate"), metric(model, "share_searching")
     n = len(churn)
     opt = base_option(f"Alliance churn ({rounds_label(n)}, {model.total_breakups:,} breakups)", "round",
-                "share of alliances", ymax=1.0)
+                      "share of alliances", ymax=1.0)
     x = np.arange(1, n + 1)
     opt["series"] = [
         line("breakups / alliances", points(x, churn), RED, symbols=n <= 30),
@@ -70,7 +70,7 @@ def c_distribution_option(model: DashboardModel) -> dict:
         return points(edges, np.append(h, h[-1]))
 
     opt = base_option("Distribution of c across alliances", "search cost c (institutional integration)",
-                "share of alliances", xmin=0.0, xmax=nice_max(hi))
+                      "share of alliances", xmin=0.0, xmax=nice_max(hi))
     opt["tooltip"] = {"trigger": "axis", "valueFormatter": None}
     opt["series"] = [
         line("starting levels", steps(model.c_start), GREY, width=1.0, symbols=False, step="end",
@@ -84,7 +84,7 @@ def c_distribution_option(model: DashboardModel) -> dict:
 def breakup_option(model: DashboardModel) -> dict:
     """Simulated breakups per alliance-round per band of c (95% intervals) under the analytic curve."""
     opt = base_option(f"Breakup rate against c ({rounds_label(model.steps)})", "search cost c",
-                "breakups per alliance-round", xmin=0.0, xmax=nice_max(model.c_view_max))
+                      "breakups per alliance-round", xmin=0.0, xmax=nice_max(model.c_view_max))
     grid, curve = model.analytic_curve()
     series = []
     if curve.size:  # the curve jumps at c = 1/32: no line across the jump
@@ -305,7 +305,8 @@ def model_summary(model: DashboardModel) -> str:
     if sc.system is not None:
         outsiders = f"made by the powers ({sc.system.describe().removeprefix('system: ')})"
     else:
-        outsiders = "U[0, 1] offers (the paper's)" if model.paper_game else model.solver.describe()  # incl. the division
+        # the solver's description includes the division of the pie
+        outsiders = "U[0, 1] offers (the paper's)" if model.paper_game else model.solver.describe()
     return (f"{sc.n_proteges:,} protégés, {sc.n_patrons:,} patrons, {sc.n_ad_hoc:,} ad hoc partners; "
             f"{sc.search_cost.describe()}; {sc.phi.describe()}; delta = {sc.delta:g}; investment {inv}; "
             f"outsiders: {outsiders}; seed {sc.seed}")
