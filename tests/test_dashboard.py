@@ -101,9 +101,9 @@ def _html(root) -> str:
 
 def _charts(rc) -> dict:
     """view name -> its ECharts widget."""
-    from solara.components.echarts import EchartsWidget
+    from scenarios.dashboard.chart_widget import ChartWidget
 
-    return {_view_of(w): w for w in rc.find(EchartsWidget).widgets}
+    return {_view_of(w): w for w in rc.find(ChartWidget).widgets}
 
 
 def _options(rc) -> dict:
@@ -168,7 +168,7 @@ def test_page_renders_and_updates_after_a_step(small_scenario, monkeypatch):
 
         sent = []  # options sent to the browser during the step
         for name, widget in _charts(rc).items():
-            widget.observe(lambda change, name=name: sent.append(name), names="option")
+            widget.observe(lambda change, name=name: sent.append(name), names="option_json")
         rc.find(v.Btn, children=["Step"]).widget.click()
         rc.find(v.Html, children=["Rounds played: 1"]).assert_single()
         after = _options(rc)
@@ -189,6 +189,9 @@ def test_page_renders_and_updates_after_a_step(small_scenario, monkeypatch):
         # the controls take effect on Reset, and print their new values at once
         rc.find(v.Slider, label="Protégés (= alliances)").widget.v_model = 120
         assert "Protégés (= alliances): 120" in _texts(box)
+        # that re-rendered the page: the views updated in place after the round still show it
+        rc.find(v.Html, children=["Rounds played: 1"]).assert_single()
+        assert _options(rc) == after
         rc.find(v.Select, label="Investment rule").widget.v_model = "accumulate"
         rc.find(v.Btn, children=["Reset"]).widget.click()
         rc.find(v.Html, children=["Rounds played: 0"]).assert_single()
@@ -226,6 +229,8 @@ def test_play_plays_rounds_until_paused(small_scenario, monkeypatch):
         time.sleep(0.5)
         assert played == [t for t in _texts(box) if t.startswith("Rounds played: ")], "paused"
         assert played != ["Rounds played: 0"]
+        n = int(played[0].rsplit(" ", 1)[1])  # the charts show the rounds the counter shows
+        assert _options(rc)["Breakup rate against c"]["title"]["text"].endswith(f"{n})")
     finally:
         rc.close()
 
@@ -257,15 +262,17 @@ def test_network_sample_places_each_protege_at_its_current_patron(small_scenario
 
 
 @pytest.mark.parametrize("name", ["baseline", "institutional_ratchet", "search_cost_gradient", "volatile_costs",
-                                  "outside_offers_beta"])
+                                  "outside_offers_beta", "system_balancing"])
 def test_every_view_draws_every_bundled_scenario(name):
     from scenarios.dashboard import views as dv
 
     m = DashboardModel(base_scenario=name, n_proteges=150)
-    options = [build(m) for build, _ in dv.CHARTS.values()]  # before the first round
+    names = [*dv.CHARTS, *dv.system_chart_names(m)]
+    assert (len(names) > len(dv.CHARTS)) == (name == "system_balancing")
+    options = [dv.ALL_CHARTS[v][0](m) for v in names]  # before the first round
     m.step()
     m.step()
-    options += [build(m) for build, _ in dv.CHARTS.values()]
+    options += [dv.ALL_CHARTS[v][0](m) for v in names]
     for opt in options:  # plain JSON (what the browser gets): no nan, no numpy numbers
         json.loads(json.dumps(opt, allow_nan=False))
         assert opt["title"]["text"] and "rounds 1-0" not in opt["title"]["text"]
@@ -333,3 +340,116 @@ def test_the_page_reads_the_scenario_file_once(small_scenario, monkeypatch):
     finally:
         rc.close()
     assert [str(p) for p in reads] == [small_scenario]
+
+
+# ------------------------------------------------------------ the system's views (issue 11)
+def _market_by_bisection(strength, load, discount, q):
+    """The q-quantile of F = mean over the powers of U[0, v_j], v_j = b_j / (1 + discount n_j),
+    by bisection on F written out directly (an independent check of the piecewise CDF)."""
+    v = np.asarray(strength, dtype=float) / (1.0 + discount * np.asarray(load, dtype=float))
+    lo, hi = 0.0, 1.0
+    for _ in range(60):
+        mid = (lo + hi) / 2
+        if np.mean(np.minimum(1.0, mid / v)) < q:
+            lo = mid
+        else:
+            hi = mid
+    return (lo + hi) / 2, v.mean() / 2
+
+
+def test_system_views_data_are_the_models_tables_and_check_by_brute_force():
+    from scenarios.dashboard.system_views import MARKET, concentration_series, load_points, market_series
+
+    m = DashboardModel(base_scenario="system_balancing")
+    assert m.alliance_scenario.system.pool == "all"  # the market below is over every power
+    for _ in range(3):
+        m.step()
+    load_before = np.bincount(m.patron_of, minlength=m.system.n_powers)  # the 4th round's starting loads
+    m.step()
+    steps = m.steps_table().to_pandas()
+    market, conc = market_series(m), concentration_series(m)
+    assert market["round"].tolist() == steps["step"].tolist() == [1, 2, 3, 4]
+    for k in MARKET:
+        assert np.array_equal(market[k], steps[k].to_numpy(dtype=float)), k
+    for k in ("effective_poles", "largest_share", "powers_leading"):
+        assert np.array_equal(conc[k], steps[k].to_numpy(dtype=float)), k
+    # brute force for the 4th round: shares of protégés, and F_t's quantiles and mean
+    share = load_before / m.n_proteges
+    assert conc["effective_poles"][-1] == pytest.approx(1.0 / np.sum(share ** 2), rel=1e-12)
+    assert conc["largest_share"][-1] == pytest.approx(share.max(), rel=1e-12)
+    assert conc["powers_leading"][-1] == np.count_nonzero(load_before)
+    discount = m.alliance_scenario.system.load_discount
+    for q, key in ((0.1, "offer_q10"), (0.5, "offer_q50"), (0.9, "offer_q90")):
+        x, mean = _market_by_bisection(m.system.strength, load_before, discount, q)
+        assert market[key][-1] == pytest.approx(x, abs=1e-9), key
+    assert market["true_mean_offer"][-1] == pytest.approx(mean, rel=1e-12)
+    assert np.all(np.diff(np.column_stack([market["offer_q10"], market["offer_q50"], market["offer_q90"]])) > 0)
+    # the loads now: the powers' table, and a count of the protégés' patrons
+    pts, powers = load_points(m), m.powers_table().to_pandas()
+    assert np.array_equal(pts["strength"], powers["strength"].to_numpy())
+    assert np.array_equal(pts["load"], powers["load_end"].to_numpy(dtype=float))
+    counted = np.zeros(m.system.n_powers)
+    for p in m.patron_of.tolist():
+        counted[p] += 1
+    assert np.array_equal(pts["load"], counted) and pts["load"].sum() == m.n_proteges
+    assert pts["started_as_patron"].sum() == m.n_patrons
+
+
+def test_system_views_draw_the_data():
+    from scenarios.dashboard.options import rounded
+    from scenarios.dashboard.system_views import (
+        concentration_option,
+        load_points,
+        loads_option,
+        market_option,
+        market_series,
+    )
+
+    m = DashboardModel(base_scenario="system_balancing")
+    assert market_option(m)["graphic"] and concentration_option(m)["graphic"]  # "press Step" before a round
+    for _ in range(3):
+        m.step()
+    series = {s["name"]: s["data"] for s in market_option(m)["series"]}
+    d = market_series(m)
+    assert [y for _, y in series["median"]] == rounded(d["offer_q50"]).tolist()
+    assert [y for _, y in series["mean believed"]] == rounded(d["believed_mean_offer"]).tolist()
+    assert [y for _, y in series["mean (true F_t)"]] == rounded(d["true_mean_offer"]).tolist()
+    conc = concentration_option(m)
+    assert [s["yAxisIndex"] for s in conc["series"] if "yAxisIndex" in s] == [1]  # the share: right axis
+    loads = loads_option(m)
+    pts = load_points(m)
+    drawn = sorted((row[2], row[0], row[1]) for s in loads["series"] for row in s["data"])
+    assert drawn == sorted(zip(pts["power"].tolist(), pts["strength"].tolist(), pts["load"].tolist()))
+    # the breakup view draws no paper's curve under the system's offers; the panel says so
+    assert not m.paper_game and m.analytic_curve()[1].size == 0
+
+
+def test_page_shows_the_system_views_only_with_a_system(monkeypatch):
+    import ipyvuetify as v
+
+    from scenarios.dashboard.controls import scenario_choices
+
+    assert "system_balancing" in scenario_choices()
+    monkeypatch.setenv(ENV_SCENARIO, "system_balancing")
+    from scenarios.dashboard.app import Page
+
+    box, rc = solara.render(solara.AppLayout(children=[Page()]), handle_error=False)
+    try:
+        assert "system_balancing" in rc.find(v.Select, label="Start from scenario").widget.items
+        charts = _charts(rc)
+        assert {"Market of outside offers", "Concentration", "Load against strength"} <= set(charts)
+        for cls in ("market", "concentration", "loads"):
+            assert _classes(box).count(f"alliances-{cls}") == 1, cls
+        assert "for comparison" in _html(box)
+        sent = []
+        for name, widget in charts.items():
+            widget.observe(lambda change, name=name: sent.append(name), names="option_json")
+        rc.find(v.Btn, children=["Step"]).widget.click()
+        rc.find(v.Html, children=["Rounds played: 1"]).assert_single()
+        assert {"Market of outside offers", "Concentration", "Load against strength"} <= set(sent)
+        # back to a scenario without [system]: the system's views are gone
+        rc.find(v.Select, label="Start from scenario").widget.v_model = "baseline"
+        assert not {"Market of outside offers", "Concentration", "Load against strength"} & set(_charts(rc))
+        assert not [c for c in _classes(box) if c in ("alliances-market", "alliances-loads")]
+    finally:
+        rc.close()

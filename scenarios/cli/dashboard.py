@@ -1,7 +1,7 @@
 """``alliances dashboard [SCENARIO] [--port P] [--host H] [--no-browser]``: serve the browser dashboard.
 
-Starts ``python -m solara run scenarios.dashboard.app`` (Mesa's SolaraViz page, see
-``scenarios/app.py``) as a child process bound to ``--host`` (default
+Starts ``python -m solara run scenarios.dashboard.app`` (a solara page on the Mesa
+model, ``scenarios/dashboard/app.py``) as a child process bound to ``--host`` (default
 127.0.0.1), waits until the page answers, prints ``Dashboard: URL`` and opens
 it in a browser unless ``--no-browser``. The scenario reaches the page through
 the environment variable ``ALLIANCES_DASHBOARD_SCENARIO``. Ctrl-C (or SIGTERM)
@@ -19,13 +19,14 @@ STARTUP_TIMEOUT = 180.0  # seconds; solara and mesa take a while to import on a 
 def register(subparsers) -> None:
     p = subparsers.add_parser(
         "dashboard",
-        help="serve the interactive dashboard (Mesa SolaraViz) in the browser",
+        help="serve the interactive dashboard (a solara page) in the browser",
         description=(
-            "Serve a Mesa SolaraViz page on the population model on HOST:PORT and print its address: "
+            "Serve a solara page on the population model (a Mesa model) on HOST:PORT and print its address: "
             "controls for the scenario, population sizes, the distribution of c, phi, delta, the "
             "investment rule and the outsider model; step / play / reset; views of alliance churn, "
             "the distribution of c, breakup rate against c with the analytic curve, burden-sharing, "
-            "a sample of the alliance network and the analytic equilibrium. Ctrl-C stops it."
+            "a sample of the alliance network and the analytic equilibrium; with a [system] table also the "
+            "market of outside offers and concentration. Ctrl-C stops it."
         ),
     )
     p.add_argument("scenario", nargs="?", default="baseline", metavar="SCENARIO",

@@ -1,1 +1,1 @@
-"""The browser dashboard (``alliances dashboard``): a Mesa SolaraViz page on the population model."""
+"""The browser dashboard (``alliances dashboard``): a solara page on the population model (a Mesa model)."""

@@ -24,7 +24,7 @@ from scenarios.dashboard.controls import (
     starting_scenario,
 )
 from scenarios.dashboard.model import DashboardModel
-from scenarios.dashboard.views import CHARTS, AnalyticPanel, Chart
+from scenarios.dashboard.views import CHARTS, AnalyticPanel, Chart, system_chart_names
 from scenarios.scenario import load_scenario
 
 TITLE = "Alliances: Fang & Ramsay's game in a population"
@@ -113,6 +113,9 @@ def Views(model: DashboardModel, rounds: solara.Reactive[int]):
                 Chart(name, model, played)
         with solara.Div(classes=["alliances-cell"]):
             AnalyticPanel(model, played).key(f"analytic-{id(model)}")
+        for name in system_chart_names(model):  # the market and concentration ([system] only)
+            with solara.Div(classes=["alliances-cell"]):
+                Chart(name, model, played)
 
 
 @solara.component

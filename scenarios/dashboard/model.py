@@ -1,19 +1,19 @@
-"""The browser dashboard: a Mesa SolaraViz page on the population model.
+"""The browser dashboard's model: the population model (a Mesa model) with the controls' overrides.
 
-``scenarios/app.py`` is the page that ``solara run`` serves (``alliances
+``scenarios/dashboard/app.py`` is the page that ``solara run`` serves (``alliances
 dashboard`` starts it). This module holds what the page is made of:
 
 * :class:`DashboardModel`, an :class:`agents.AllianceModel` built from a
-  scenario plus flat keyword overrides (what the sliders set), so that Mesa's
-  ModelController can rebuild it on *Reset*. With no overrides it is exactly the
+  scenario plus flat keyword overrides (what the sliders set), so that the page
+  can rebuild it on *Reset*. With no overrides it is exactly the
   scenario's model (same seed, same draws). It keeps small running summaries the
   views need (breakups per band of c, a fixed sample of the network, the last
   round's moves), so that a view never walks every agent.
 * :func:`scenario_settings` / :func:`build_scenario`: a scenario as the flat
   settings the controls show, and back with the controls' overrides.
 
-The controls for Mesa's "Model Parameters" card are in ``controls.py``, the
-views (solara components drawing matplotlib figures) in ``views.py``.
+The controls are in ``controls.py``, the views (ECharts options drawn by the
+browser) in ``views.py`` and ``system_views.py``.
 
 The dashboard never records ``events`` (memory grows with them); every view
 reads the model's arrays or its DataCollector.
@@ -217,7 +217,9 @@ class DashboardModel(AllianceModel):
         self.alliance_scenario = sc  # (not `scenario`: Mesa >= 3.5 models have a `scenario` property)
         self.outsiders = sc.outsiders
         # the paper's game (analytic plays it): U[0, 1] outsiders and the pie split evenly
-        self.paper_game = self.outsiders.get("model", "uniform") == "uniform" and sc.benefits().is_paper
+        # (with a [system] table the powers make the offers: not the paper's U[0, 1])
+        self.paper_game = (self.outsiders.get("model", "uniform") == "uniform" and sc.benefits().is_paper
+                           and sc.system is None)
         # the range of c the views show: the starting levels and what investment can reach
         c_max = float(self.c_start.max()) if self.n_proteges else 0.0
         if "cap" in sc.investment_params:
@@ -232,6 +234,10 @@ class DashboardModel(AllianceModel):
         # a fixed sample of the network: a few patrons as hubs, some of their protégés
         self.net_hubs, self.net_proteges = self._network_sample()
         self.last_moves: list[tuple[int, int, int]] = []  # (protégé, old power, new power), last round
+        # The first round's equilibria, solved now rather than on the first Step (the paper's game
+        # with a fixed phi: the same values the round would solve, no random draw).
+        if self.paper_game and self.phi_process.constant:
+            self._refresh_equilibria(float(self.phi_process.value))
 
     # the phi the views and the analytic panel use: the fixed value or the middle of its range
     @property

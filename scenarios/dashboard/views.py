@@ -13,112 +13,50 @@ kilobytes and redraws nothing that did not change.
 from __future__ import annotations
 
 import html
-import math
 
 import numpy as np
 import solara
 
 from analytic.paper import C_PROP1
+from scenarios.dashboard.chart_widget import FigureChart, option_json
+from scenarios.dashboard.options import (
+    CHART_HEIGHT,
+    base_option,
+    c_marker,
+    empty_note,
+    line,
+    metric,
+    nice_max,
+    num,
+    points,
+    round_axis,
+    rounded,
+    rounds_label,
+    subtitle,
+)
 from scenarios.dashboard.model import DashboardModel
+from scenarios.dashboard.system_views import SYSTEM_CHARTS
 from scenarios.output.style import PALETTE, VIRIDIS, broken_at
 
 BLUE, ORANGE, GREEN, RED, GREY, NAVY = (PALETTE[k] for k in ("blue", "orange", "green", "red", "grey", "navy"))
-CHART_HEIGHT = "330px"
 NETWORK_HEIGHT = "470px"
 RING = 2.15  # radius of the ad hoc partners' ring in the network view
-
-
-# ---------------------------------------------------------------- common parts
-def _num(x) -> float | None:
-    """A JSON number (None for nan / inf: ECharts leaves a gap)."""
-    x = float(x)
-    return x if math.isfinite(x) else None
-
-
-def _points(x, y) -> list:
-    return [[_num(a), _num(b)] for a, b in zip(x, y)]
-
-
-def _base(title: str, xname: str, yname: str, *, xmin=None, xmax=None, ymin=0.0, ymax=None) -> dict:
-    """An option with a title, a legend under it, value axes with names and no animation."""
-    return {
-        "animation": False,
-        "title": {"text": title, "left": "center", "top": 2, "textStyle": {"fontSize": 14, "lineHeight": 18}},
-        "legend": {"top": 26, "textStyle": {"fontSize": 11}, "itemGap": 14},
-        "tooltip": {"trigger": "axis"},
-        "grid": {"left": 62, "right": 24, "top": 64, "bottom": 46},
-        "xAxis": {"type": "value", "name": xname, "nameLocation": "middle", "nameGap": 26,
-                  "min": xmin, "max": xmax, "splitLine": {"lineStyle": {"opacity": 0.4}}},
-        "yAxis": {"type": "value", "name": yname, "nameLocation": "middle", "nameGap": 44,
-                  "min": ymin, "max": ymax, "splitLine": {"lineStyle": {"opacity": 0.4}}},
-        "series": [],
-    }
-
-
-def _line(name, data, color, *, width=2.0, dash="solid", symbols=True, **extra) -> dict:
-    return {"type": "line", "name": name, "data": data, "color": color, "showSymbol": symbols, "symbolSize": 5,
-            "lineStyle": {"width": width, "type": dash}, **extra}
-
-
-def _c_marker(label: str = "c = 1/32") -> dict:
-    """A dotted vertical line at c = 1/32 (above it Prop. 1 holds), for a series' markLine."""
-    return {"symbol": "none", "silent": True, "lineStyle": {"type": "dotted", "color": "#000", "width": 1},
-            "label": {"formatter": label, "position": "insideEndTop", "fontSize": 10},
-            "data": [{"xAxis": C_PROP1}]}
-
-
-def _subtitle(option: dict, text: str) -> dict:
-    """A second, smaller title line (the legend and the plot move down to make room)."""
-    option["title"].update(subtext=text, itemGap=6, subtextStyle={"fontSize": 11, "lineHeight": 14})
-    option["legend"]["top"] = 44
-    option["grid"]["top"] = 80
-    return option
-
-
-def nice_max(x: float) -> float:
-    """``x`` rounded up to two significant digits (an axis end with a short label)."""
-    if x <= 0:
-        return 1.0
-    scale = 10.0 ** (math.floor(math.log10(x)) - 1)
-    return math.ceil(round(x / scale, 9)) * scale
-
-
-def _empty(option: dict, text: str = "press Step or ▶ to play rounds") -> dict:
-    option["graphic"] = [{"type": "text", "left": "center", "top": "middle",
-                          "style": {"text": text, "fill": GREY, "fontSize": 13}}]
-    return option
-
-
-def _round_axis(option: dict, rounds: int) -> dict:
-    option["xAxis"].update(min=0.5 if rounds < 10 else 1, max=max(rounds, 10) + (0.5 if rounds < 10 else 0),
-                           minInterval=1, axisLabel={"formatter": "{value}"})
-    return option
-
-
-def _metric(model: DashboardModel, name: str) -> list:
-    """The DataCollector's per-round values of ``name`` (rounds 1, 2, ...)."""
-    return model.datacollector.model_vars.get(name, [])
-
-
-def rounds_label(rounds: int) -> str:
-    """'no rounds yet', 'round 1' or 'rounds 1-N'."""
-    return "no rounds yet" if rounds == 0 else ("round 1" if rounds == 1 else f"rounds 1-{rounds}")
 
 
 # ---------------------------------------------------------------- the charts
 def churn_option(model: DashboardModel) -> dict:
     """Breakups per alliance and the share of protégés searching outside, per round."""
-    churn, searching = _metric(model, "churn_rate"), _metric(model, "share_searching")
+    churn, searching = metric(model, "churn_rate"), metric(model, "share_searching")
     n = len(churn)
-    opt = _base(f"Alliance churn ({rounds_label(n)}, {model.total_breakups:,} breakups)", "round",
-                "share of alliances", ymax=1.0)
+    opt = base_option(f"Alliance churn ({rounds_label(n)}, {model.total_breakups:,} breakups)", "round",
+                      "share of alliances", ymax=1.0)
     x = np.arange(1, n + 1)
     opt["series"] = [
-        _line("breakups / alliances", _points(x, churn), RED, symbols=n <= 30),
-        _line("protégés searching outside", _points(x, searching), BLUE, width=1.5, symbols=n <= 30),
+        line("breakups / alliances", points(x, churn), RED, symbols=n <= 30),
+        line("protégés searching outside", points(x, searching), BLUE, width=1.5, symbols=n <= 30),
     ]
-    _round_axis(opt, n)
-    return opt if n else _empty(opt)
+    round_axis(opt, n)
+    return opt if n else empty_note(opt)
 
 
 def c_distribution_option(model: DashboardModel) -> dict:
@@ -129,64 +67,64 @@ def c_distribution_option(model: DashboardModel) -> dict:
 
     def steps(values):
         h = np.histogram(np.clip(values, 0.0, hi), bins=edges)[0] * w
-        return _points(edges, np.append(h, h[-1]))
+        return points(edges, np.append(h, h[-1]))
 
-    opt = _base("Distribution of c across alliances", "search cost c (institutional integration)",
-                "share of alliances", xmin=0.0, xmax=nice_max(hi))
+    opt = base_option("Distribution of c across alliances", "search cost c (institutional integration)",
+                      "share of alliances", xmin=0.0, xmax=nice_max(hi))
     opt["tooltip"] = {"trigger": "axis", "valueFormatter": None}
     opt["series"] = [
-        _line("starting levels", steps(model.c_start), GREY, width=1.0, symbols=False, step="end",
+        line("starting levels", steps(model.c_start), GREY, width=1.0, symbols=False, step="end",
               areaStyle={"opacity": 0.3}),
-        _line(f"now (median {np.median(model.c):.3f})" if model.n_proteges else "now", steps(model.c), GREEN,
-              width=1.5, symbols=False, step="end", areaStyle={"opacity": 0.45}, markLine=_c_marker()),
+        line(f"now (median {np.median(model.c):.3f})" if model.n_proteges else "now", steps(model.c), GREEN,
+              width=1.5, symbols=False, step="end", areaStyle={"opacity": 0.45}, markLine=c_marker()),
     ]
     return opt
 
 
 def breakup_option(model: DashboardModel) -> dict:
     """Simulated breakups per alliance-round per band of c (95% intervals) under the analytic curve."""
-    opt = _base(f"Breakup rate against c ({rounds_label(model.steps)})", "search cost c",
-                "breakups per alliance-round", xmin=0.0, xmax=nice_max(model.c_view_max))
+    opt = base_option(f"Breakup rate against c ({rounds_label(model.steps)})", "search cost c",
+                      "breakups per alliance-round", xmin=0.0, xmax=nice_max(model.c_view_max))
     grid, curve = model.analytic_curve()
     series = []
     if curve.size:  # the curve jumps at c = 1/32: no line across the jump
         x, y = broken_at(grid, curve, C_PROP1)
-        series.append(_line("analytic P(breakup)", _points(x, y), "#000", symbols=False, connectNulls=False))
+        series.append(line("analytic P(breakup)", points(x, y), "#000", symbols=False, connectNulls=False))
     mid, rate, half, n = model.breakup_bands()
     bars = []
     for m, r, h in zip(mid, rate, half):
-        bars += [[_num(m), _num(max(r - h, 0.0))], [_num(m), _num(r + h)], None]
+        bars += [[num(m), num(max(r - h, 0.0))], [num(m), num(r + h)], None]
     series.append({"type": "scatter", "name": f"simulated, 95% CI ({int(n.sum()):,} alliance-rounds)",
-                   "data": _points(mid, rate), "color": ORANGE, "symbolSize": 7, "markLine": _c_marker()})
+                   "data": points(mid, rate), "color": ORANGE, "symbolSize": 7, "markLine": c_marker()})
     series.append({"type": "line", "name": "95% interval", "data": bars, "color": ORANGE, "showSymbol": False,
                    "connectNulls": False, "lineStyle": {"width": 1.5}, "legendHoverLink": False,
                    "tooltip": {"show": False}})
     opt["series"] = series
     opt["legend"]["data"] = [s["name"] for s in series if s["name"] != "95% interval"]
     top = max(float(np.nanmax(curve)) if curve.size else 0.0, float(np.nanmax(rate + half)) if mid.size else 0.0)
-    opt["yAxis"]["max"] = _num(round(min(1.0, max(0.05, top * 1.15)), 2))
+    opt["yAxis"]["max"] = num(round(min(1.0, max(0.05, top * 1.15)), 2))
     if not curve.size:
-        _subtitle(opt, "no analytic curve: the paper's game only")
-    return opt if mid.size else _empty(opt)
+        subtitle(opt, "no analytic curve: the paper's game only")
+    return opt if mid.size else empty_note(opt)
 
 
 def burden_option(model: DashboardModel) -> dict:
     """The patron's mean contribution in alliances that acted, against the free-riding minimum phi - 1."""
-    contrib, phi = _metric(model, "mean_contribution"), _metric(model, "phi")
+    contrib, phi = metric(model, "mean_contribution"), metric(model, "phi")
     n = len(contrib)
-    opt = _base(f"Burden-sharing ({rounds_label(n)})", "round", "contribution (alliances that acted)", ymax=1.0)
+    opt = base_option(f"Burden-sharing ({rounds_label(n)})", "round", "contribution (alliances that acted)", ymax=1.0)
     x = np.arange(1, n + 1)
     floor = np.asarray(phi, dtype=float) - 1.0
     few = n <= 30
     # the shaded gap: the contribution's area, covered below the minimum by the minimum's white area
     opt["series"] = [
-        _line("patron's mean contribution", _points(x, contrib), BLUE, symbols=few, areaStyle={"opacity": 0.18}),
-        _line("free-riding minimum phi - 1", _points(x, floor), "#000", width=1.2, dash="dashed", symbols=few,
+        line("patron's mean contribution", points(x, contrib), BLUE, symbols=few, areaStyle={"opacity": 0.18}),
+        line("free-riding minimum phi - 1", points(x, floor), "#000", width=1.2, dash="dashed", symbols=few,
               areaStyle={"color": "#fff", "opacity": 1.0}),
     ]
-    _subtitle(opt, "shaded: the contribution above the minimum (what protégés extract)")
-    _round_axis(opt, n)
-    return opt if n else _empty(opt)
+    subtitle(opt, "shaded: the contribution above the minimum (what protégés extract)")
+    round_axis(opt, n)
+    return opt if n else empty_note(opt)
 
 
 def network_layout(model: DashboardModel):
@@ -232,31 +170,34 @@ def network_option(model: DashboardModel) -> dict:
     prot = model.net_proteges
     hubs = [int(h) for h in model.net_hubs]
     all_counts = np.bincount(model.patron_of, minlength=len(model.powers))
-    ring = [_ring_position(model, model.n_patrons + j) for j in range(model.n_ad_hoc)]
-    ties = [{"coords": [[_num(x), _num(y)], [_num(pos[int(p)][0]), _num(pos[int(p)][1])]]}
-            for (x, y), p in zip(xy, powers)]
+    ring = np.array([_ring_position(model, model.n_patrons + j) for j in range(model.n_ad_hoc)]).reshape(-1, 2)
+    centers = np.array([pos[int(p)] for p in powers]).reshape(-1, 2)
+    ties = []  # one polyline, a protégé to its patron, then a gap (cheaper to draw than a "lines" series)
+    for e in rounded(np.column_stack([xy, centers])).tolist():
+        ties += [e[:2], e[2:], None]
     idx = {int(p): i for i, p in enumerate(prot)}
     arrows, ringed = [], []
     for q, old, new in model.last_moves:
         ox, oy = pos.get(old) or (_ring_position(model, old) if old >= model.n_patrons else (0.0, 0.0))
         tx, ty = xy[idx[q]]
-        arrows.append({"coords": [[_num(ox), _num(oy)], [_num(tx), _num(ty)]]})
-        ringed.append([_num(tx), _num(ty)])
+        arrows.append({"coords": [[num(ox), num(oy)], [num(tx), num(ty)]]})
+        ringed.append([num(tx), num(ty)])
     adhoc = [p for p in pos if p >= model.n_patrons]
     hidden_axis = {"type": "value", "min": -2.5, "max": 2.5, "show": False}
     series = [
-        {"type": "scatter", "name": "ad hoc partners (the pool)", "data": [[_num(x), _num(y)] for x, y in ring],
-         "symbolSize": 3, "itemStyle": {"color": GREY, "opacity": 0.35}, "silent": True},
-        {"type": "lines", "name": "ties", "coordinateSystem": "cartesian2d", "data": ties, "silent": True,
-         "lineStyle": {"color": GREY, "width": 0.6, "opacity": 0.6}},
+        {"type": "scatter", "name": "ad hoc partners (the pool)", "data": points(ring[:, 0], ring[:, 1]),
+         "symbolSize": 3, "itemStyle": {"color": GREY, "opacity": 0.35}, "silent": True,
+         "large": True, "largeThreshold": 0},  # drawn as one path
+        {"type": "line", "name": "ties", "data": ties, "silent": True, "showSymbol": False, "connectNulls": False,
+         "lineStyle": {"color": GREY, "width": 0.6, "opacity": 0.6}, "z": 1},
         {"type": "scatter", "name": "patron (hub)", "symbol": "rect", "itemStyle": {"color": NAVY},
-         "data": [{"value": [_num(pos[h][0]), _num(pos[h][1]), int(all_counts[h])],
-                   "symbolSize": _num(8 + 1.6 * np.sqrt(all_counts[h]))} for h in hubs]},
+         "data": [{"value": [num(pos[h][0]), num(pos[h][1]), int(all_counts[h])],
+                   "symbolSize": num(8 + 1.6 * np.sqrt(all_counts[h]))} for h in hubs]},
         {"type": "scatter", "name": "ad hoc partner, now a patron", "symbol": "diamond", "symbolSize": 11,
          "itemStyle": {"color": ORANGE, "borderColor": "#000", "borderWidth": 0.5},
-         "data": [[_num(pos[p][0]), _num(pos[p][1])] for p in adhoc]},
+         "data": [[num(pos[p][0]), num(pos[p][1])] for p in adhoc]},
         {"type": "scatter", "name": "protégé", "symbolSize": 6, "itemStyle": {"borderColor": "#fff", "borderWidth": 0.5},
-         "data": [[_num(x), _num(y), _num(c)] for (x, y), c in zip(xy, model.c[prot])]},
+         "data": rounded(np.column_stack([xy, model.c[prot]])).tolist()},
         {"type": "lines", "name": "breakup arrows", "coordinateSystem": "cartesian2d", "data": arrows,
          "symbol": ["none", "arrow"], "symbolSize": 7, "silent": True,
          "lineStyle": {"color": RED, "width": 1.2, "opacity": 0.85, "curveness": 0.15}},
@@ -273,7 +214,7 @@ def network_option(model: DashboardModel) -> dict:
         "grid": {"left": 10, "right": 80, "top": 34, "bottom": 40},
         "xAxis": hidden_axis, "yAxis": dict(hidden_axis),
         "visualMap": {"type": "continuous", "seriesIndex": 4, "dimension": 2, "min": 0.0,
-                      "max": _num(model.c_view_max), "inRange": {"color": list(VIRIDIS)}, "calculable": False,
+                      "max": num(model.c_view_max), "inRange": {"color": list(VIRIDIS)}, "calculable": False,
                       "right": 6, "top": "middle", "itemHeight": 200, "precision": 3,
                       "text": ["search cost c", ""], "textStyle": {"fontSize": 11}},
         "series": series,
@@ -288,6 +229,12 @@ CHARTS = {
     "burden": (burden_option, CHART_HEIGHT),
     "network": (network_option, NETWORK_HEIGHT),
 }
+ALL_CHARTS = {**CHARTS, **SYSTEM_CHARTS}
+
+
+def system_chart_names(model: DashboardModel) -> list[str]:
+    """The system's views (market, concentration, loads) if the model has a [system] table, else none."""
+    return list(SYSTEM_CHARTS) if model.system is not None else []
 
 
 def chart_key(name: str, model: DashboardModel, rounds: int) -> tuple:
@@ -299,12 +246,11 @@ def chart_key(name: str, model: DashboardModel, rounds: int) -> tuple:
 
 @solara.component
 def Chart(name: str, model: DashboardModel, rounds: int):
-    """One chart, its option rebuilt only when its key changes."""
-    build, height = CHARTS[name]
-    option = solara.use_memo(lambda: build(model), [chart_key(name, model, rounds)])
+    """One chart, its option rebuilt (and sent, as one JSON string) only when its key changes."""
+    build, height = ALL_CHARTS[name]
+    text = solara.use_memo(lambda: option_json(build(model)), [chart_key(name, model, rounds)])
     with solara.Column(classes=[f"alliances-view alliances-{name}"], style={"width": "100%"}):
-        solara.FigureEcharts(option=option, attributes={"style": f"height: {height}; width: 100%"},
-                             responsive=True)
+        FigureChart(text, height)
 
 
 # ------------------------------------------------------- analytic equilibrium
@@ -356,10 +302,21 @@ def model_summary(model: DashboardModel) -> str:
     """One line with what the running model was built with."""
     sc = model.alliance_scenario
     inv = model.investment.describe()
-    outsiders = "U[0, 1] offers (the paper's)" if model.paper_game else model.solver.describe()  # incl. the division
+    if sc.system is not None:
+        outsiders = f"made by the powers ({sc.system.describe().removeprefix('system: ')})"
+    else:
+        # the solver's description includes the division of the pie
+        outsiders = "U[0, 1] offers (the paper's)" if model.paper_game else model.solver.describe()
     return (f"{sc.n_proteges:,} protégés, {sc.n_patrons:,} patrons, {sc.n_ad_hoc:,} ad hoc partners; "
             f"{sc.search_cost.describe()}; {sc.phi.describe()}; delta = {sc.delta:g}; investment {inv}; "
             f"outsiders: {outsiders}; seed {sc.seed}")
+
+
+def panel_title(model: DashboardModel) -> str:
+    """The equilibrium panel's heading: the paper's game, another game, or the paper's for comparison."""
+    if model.system is not None:
+        return "The paper's equilibrium (U[0, 1] offers), for comparison: the powers' offers differ"
+    return "Analytic equilibrium" if model.paper_game else "Equilibrium of this game"
 
 
 @solara.component
@@ -371,12 +328,11 @@ def AnalyticPanel(model: DashboardModel, rounds: int):
         solara.Text(f"Rounds played: {rounds}", classes=["alliances-rounds"], style={"font-weight": "bold"})
         solara.HTML("p", unsafe_innerHTML=f"<b>Model now:</b> {html.escape(model_summary(model))}",
                     style="font-size: 0.9em", classes=["alliances-summary"])
-        solara.HTML("h3", unsafe_innerHTML="Analytic equilibrium" if model.paper_game
-                    else "Equilibrium of this game")
+        solara.HTML("h3", unsafe_innerHTML=html.escape(panel_title(model)))
         solara.Text(f"c for this panel: {c:.4f}", style={"font-size": "0.9em"})
         solara.SliderFloat("c for this panel", value=c, on_value=set_c, min=0.0, max=max(0.1, model.c_view_max), step=0.0005,
                            thumb_label=False)
-        solver = None if model.paper_game else model.solver
+        solver = None if model.paper_game or model.system is not None else model.solver
         text = solara.use_memo(lambda: equilibrium_html(model.phi_center, float(c), model.delta, solver),
                                [id(model), float(c)])
         solara.HTML("div", unsafe_innerHTML=text, classes=["alliances-equilibrium-table"])
@@ -385,5 +341,6 @@ def AnalyticPanel(model: DashboardModel, rounds: int):
                         style={"font-size": "0.85em", "color": GREY})
 
 
-#: The views in the order they are laid out (two per row): the charts, then the panel.
-VIEWS = [*CHARTS, "analytic"]
+#: The views in the order they are laid out (two per row): the charts, the panel, then (with a
+#: [system] table) the system's views.
+VIEWS = [*CHARTS, "analytic", *SYSTEM_CHARTS]
