@@ -118,18 +118,53 @@ class MeanField:
     def valuations(self, load):
         return self.strength / (1.0 + self.load_discount * np.asarray(load, dtype=float))
 
+    def _equilibria(self, v, strategies: bool):
+        """The equilibria of the (patron group h, c node q) points when the groups' valuations are v."""
+        G, Q = self.strength.size, self.c.size
+        F = piecewise.mixture_of_uniforms(np.broadcast_to(v, (G, G)), self.mix_weight)
+        b = np.ones(G) if self.patron_benefit == "fixed" else np.asarray(v, dtype=float)
+        h = np.repeat(np.arange(G), Q)
+        out = piecewise.solve_many(F.take(h), self.phi, np.tile(self.c, G), self.delta, b[h], strategies=strategies)
+        return out, F.take(h), h
+
+    def breakup_at(self, v):
+        """(G, Q): the breakup probabilities when the groups' valuations are v (for "load"
+        patron benefits, each patron's benefit is her group's v)."""
+        df, _, _ = self._equilibria(np.asarray(v, dtype=float), strategies=False)
+        return np.asarray(df["p_breakup"], dtype=float).reshape(self.strength.size, self.c.size)
+
+    def frozen_frontier(self, tol: float = 1e-4) -> tuple[float, float]:
+        """(V*, lambda_f): the largest common cap V on the valuations (v_g = min(b_g, V)) at which
+        no alliance at any c node breaks up (bisection; 0 if even the least offers make a search
+        pay, max b if nobody ever breaks up), and the least load discount at which the
+        protégés suffice to load every power that far: loads n_g = (b_g / V* - 1)^+ / lambda
+        summed over the powers equal N, i.e. lambda_f = sum_g count_g (b_g / V* - 1)^+ / N
+        (inf if V* = 0). For load_discount >= lambda_f a frozen configuration exists, which a
+        finite system can fall into and never leave (docs/system.md, "Regimes")."""
+        def frozen(V):
+            return float(self.breakup_at(np.minimum(self.strength, V)).max()) == 0.0
+
+        top = float(self.strength.max())
+        if frozen(top):
+            return top, 0.0
+        lo, hi = 0.0, top
+        if not frozen(tol):
+            return 0.0, float("inf")
+        lo = tol
+        while hi - lo > tol:
+            mid = 0.5 * (lo + hi)
+            lo, hi = (mid, hi) if frozen(mid) else (lo, mid)
+        return lo, float(np.sum(self.count * np.maximum(self.strength / lo - 1.0, 0.0)) / self.n)
+
     def flows(self, load):
         """(p, share, balance): p (G, Q) breakup probabilities of alliances led by group h with
         c node q; share (G, Q, G) the share of those breakups won by group g (sums to 1 over g
         where p > 0); balance the max |sum_j W(v_j) / |E_h| - p| over (h, q)."""
         G, Q = self.strength.size, self.c.size
         v = self.valuations(load)
-        F = piecewise.mixture_of_uniforms(np.broadcast_to(v, (G, G)), self.mix_weight)
-        b = np.ones(G) if self.patron_benefit == "fixed" else v.copy()
-        h = np.repeat(np.arange(G), Q)
-        df, eqs = piecewise.solve_many(F.take(h), self.phi, np.tile(self.c, G), self.delta, b[h], strategies=True)
+        (df, eqs), F, h = self._equilibria(v, strategies=True)
         p = np.asarray(df["p_breakup"], dtype=float)
-        A = self._win_density(eqs, np.asarray(df["first_move"]), np.asarray(df["r1"], dtype=float), F.take(h))
+        A = self._win_density(eqs, np.asarray(df["first_move"]), np.asarray(df["r1"], dtype=float), F)
         K = self.grid
         cum = np.concatenate([np.zeros((A.shape[0], 1)), np.cumsum(A, axis=1) / K], axis=1)   # int_0^x A
         edges = np.linspace(0.0, 1.0, K + 1)

@@ -8,7 +8,9 @@ group weights), the scenario's powers and protégés (same seed) are given to th
 (agents.meanfield) and its stationary state is reached from the initial loads. Printed and
 written to DIR/regimes.csv: the stationary churn (breakups per alliance-round), the share of
 protégés whose alliances still break up (p > 0, the churning c's), the largest c that still churns,
-the effective number of poles and the strong powers' share of protégés; with ``--simulate R``
+the effective number of poles and the strong powers' share of protégés, and lambda_f, the load
+discount from which a frozen configuration exists (`analytic.meanfield.MeanField.frozen_frontier`:
+a finite system can fall into one and stay); with ``--simulate R``
 also the simulated churn and strong share over the last half of R rounds. DIR/regimes.png: the
 churn against the load discount, one line per weak strength. Progress bar on stderr.
 """
@@ -28,7 +30,7 @@ from agents.meanfield import meanfield_of
 from scenarios.output.files import atomic_write
 from scenarios.scenario import load_scenario
 
-FIELDS = ("load_discount", "weak_strength", "churn", "share_churning", "c_max_churning", "effective_poles",
+FIELDS = ("load_discount", "weak_strength", "lambda_f", "churn", "share_churning", "c_max_churning", "effective_poles",
           "strong_share", "sim_churn", "sim_strong_share", "seconds")
 
 
@@ -44,7 +46,8 @@ def cell(sc, load_discount: float, weak: float, simulate: int, c_nodes: int) -> 
     st = mf.solve()
     churning = (st.p_breakup > 0) & (st.led > 1e-6)  # alliances that still break up, and exist
     strong = st.strength == 1.0
-    row = dict(load_discount=load_discount, weak_strength=weak, churn=st.breakups_per_round / mf.n,
+    _, lambda_f = mf.frozen_frontier()
+    row = dict(load_discount=load_discount, weak_strength=weak, lambda_f=lambda_f, churn=st.breakups_per_round / mf.n,
                share_churning=float(st.led[churning].sum() / mf.n),
                c_max_churning=float(st.c[churning.any(axis=0)].max()) if churning.any() else float("nan"),
                effective_poles=st.effective_poles,
