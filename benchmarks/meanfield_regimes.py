@@ -58,7 +58,7 @@ def cell(sc, load_discount: float, weak: float, simulate: int, c_nodes: int) -> 
         for t in range(simulate):
             model.step()
             if t >= simulate // 2:
-                keep.append((model._metrics["breakups"], np.bincount(model.patron_of, minlength=group.size)))
+                keep.append((model.datacollector.model_vars["breakups"][-1], np.bincount(model.patron_of, minlength=group.size)))
         b = model.system.strength == 1.0
         row["sim_churn"] = float(np.mean([k[0] for k in keep]) / mf.n)
         row["sim_strong_share"] = float(np.mean([k[1][b].sum() for k in keep]) / mf.n)

@@ -15,6 +15,11 @@
    the mean-field within 4 SE, SE from batch means (4 batches of 50 rounds per seed, 2 seeds:
    8 batch means, sd / sqrt(8)); the system (80 protégés, 8 powers of strength 1 or 0.75,
    load discount 0.015, c 0.001 or 0.003) churns at every c, so its stationary state is unique.
+4. The frozen frontier: at valuations capped at V* - 2 tol no alliance breaks up, at V* + 2 tol
+   some do (the F's rebuilt power by power in the test and solved point by point); and a
+   small system (40 protégés, 6 powers, c = 0.002) freezes (no breakup in the last 100 of 150
+   rounds) at twice lambda_f, and still churns (breakups in each of the last 50 rounds' windows
+   of 10) at 0.3 lambda_f.
 Bad input and non-convergence: one-line ValueErrors.
 """
 from __future__ import annotations
@@ -135,6 +140,41 @@ def test_simulated_stationary_loads_match_the_meanfield():
         z = (batch.mean() - predicted) / se
         print(f"strength {s}: simulated {batch.mean():.3f} (SE {se:.3f}), mean-field {predicted:.3f}, z = {z:+.2f}")
         assert abs(z) < Z_TOL
+
+
+def test_frozen_frontier_caps_the_valuations_where_breakups_stop():
+    mf = _small()
+    V, lam_f = mf.frozen_frontier(tol=1e-4)
+    assert 0.0 < V < 1.0
+    strength = np.repeat([1.0, 0.6], 3)
+    for cap, frozen in ((V - 2e-4, True), (V + 2e-4, False)):
+        v = np.minimum(strength, cap)
+        p = [piecewise.solve_many(piecewise.mixture_of_uniforms(np.delete(v, own)), PHI, c, DELTA, 1.0)["p_breakup"][0]
+             for own in (0, 3) for c in (0.001, 0.004)]
+        assert bool(max(p) == 0.0) is frozen, (cap, p)
+    assert np.isclose(np.sum(3 * np.maximum(np.array([1.0, 0.6]) / V - 1.0, 0.0)) / lam_f, 60.0)
+
+
+def _breakups(load_discount, seed=0, rounds=150):
+    spec = SystemSpec(strength=CostDistribution("groups", values=(1.0, 0.75), weights=(1, 1)),
+                      load_discount=load_discount, pool="all")
+    model = AllianceModel(n_proteges=40, n_patrons=3, n_ad_hoc=3, delta=DELTA, rng=seed, system=spec,
+                          c=CostDistribution("constant", value=0.002), record_events=False)
+    out = []
+    for _ in range(rounds):
+        model.step()
+        out.append(model.datacollector.model_vars["breakups"][-1])
+    return model, np.array(out)
+
+
+def test_small_system_freezes_beyond_the_frozen_frontier():
+    model, _ = _breakups(0.01, rounds=1)
+    _, lam_f = meanfield_of(model)[0].frozen_frontier()
+    assert 0.01 < lam_f < 0.2
+    _, above = _breakups(2.0 * lam_f)
+    assert above[:50].sum() > 0 and above[-100:].sum() == 0, above
+    _, below = _breakups(0.3 * lam_f)
+    assert np.all(below[-50:].reshape(5, 10).sum(axis=1) > 0), below
 
 
 def test_bad_input_and_no_convergence():
