@@ -46,7 +46,7 @@ def cell(sc, load_discount: float, weak: float, simulate: int, c_nodes: int) -> 
     st = mf.solve()
     churning = (st.p_breakup > 0) & (st.led > 1e-6)  # alliances that still break up, and exist
     strong = st.strength == 1.0
-    _, lambda_f = mf.frozen_frontier()
+    _, lambda_f = meanfield_of(model, c_nodes=model.n_proteges)[0].frozen_frontier()  # every drawn c: the least counts
     row = dict(load_discount=load_discount, weak_strength=weak, lambda_f=lambda_f, churn=st.breakups_per_round / mf.n,
                share_churning=float(st.led[churning].sum() / mf.n),
                c_max_churning=float(st.c[churning.any(axis=0)].max()) if churning.any() else float("nan"),
