@@ -189,3 +189,42 @@ def test_bad_input_and_no_convergence():
     model = AllianceModel(n_proteges=10, n_patrons=2, n_ad_hoc=3, rng=1)
     with pytest.raises(ValueError, match=r"\[system\]"):
         meanfield_of(model)
+
+
+SMALL_TOML = """
+name = "mf_small"
+seed = 3
+rounds = 10
+[population]
+proteges = 40
+patrons = 3
+ad_hoc_partners = 3
+[search_cost]
+dist = "constant"
+value = 0.002
+[game]
+delta = 0.99
+phi = 1.1
+[investment]
+rule = "none"
+[system]
+strength = { dist = "groups", values = [1.0, 0.75], weights = [1, 1] }
+load_discount = 0.02
+pool = "all"
+"""
+
+
+def test_cli_system_meanfield(tmp_path, capsys):
+    import json
+
+    from scenarios.cli import main
+
+    path = tmp_path / "mf_small.toml"
+    path.write_text(SMALL_TOML)
+    assert main(["system-meanfield", str(path), "--json"]) == 0
+    rec = json.loads(capsys.readouterr().out)
+    loads = [g["mean_load"] * g["powers"] for g in rec["groups"]]
+    assert abs(sum(loads) - 40) < 1e-6 and 0 < rec["lambda_f"] and rec["breakups_per_round"] > 0
+    assert main(["system-meanfield", "baseline"]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err.count("\n") == 1 and "no [system] table" in err

@@ -16,7 +16,8 @@ def register(subparsers) -> None:
             "and compute the stationary state the mean-field dynamics reach from the initial loads "
             "(docs/system.md, 'The mean-field stationary state'): per group the mean load, the breakup "
             "rate of the alliances it leads and its share of the breakups won; the effective number of "
-            "poles and the mean outside offer. Needs a [system] table."
+            "poles, the mean outside offer, and the load discount lambda_f from which a frozen "
+            "configuration exists. Needs a [system] table."
         ),
     )
     p.add_argument("scenario", metavar="NAME_OR_PATH", help="bundled scenario name or scenario file")
@@ -27,20 +28,25 @@ def register(subparsers) -> None:
 
 def record(sc) -> dict:
     """The mean-field stationary state of a scenario with a [system] table, as a dict."""
-    from agents.meanfield import predict
+    from agents.meanfield import meanfield_of
 
     if sc.system is None:
         raise ValueError(f"{sc.path}: system: the scenario has no [system] table; the mean-field state is for"
                          f" the alliance system (see docs/system.md)")
     try:
-        state, roles = predict(sc.build_model(record_events=False))
+        model = sc.build_model(record_events=False)
+        mf, _, roles = meanfield_of(model)
+        state = mf.solve()
+        # the frontier is set by the least c: every drawn c, not the bins
+        _, lambda_f = meanfield_of(model, c_nodes=model.n_proteges)[0].frozen_frontier()
     except ValueError as exc:
         raise ValueError(f"{sc.path}: {exc}") from None
     groups = [dict(role=r, **g) for r, g in zip(roles, state.table())]
     return {"scenario": sc.name, "seed": sc.seed, "groups": groups,
             "breakups_per_round": state.breakups_per_round, "effective_poles": state.effective_poles,
             "mean_offer": state.mean_offer, "frozen": state.frozen, "chattering": state.chattering,
-            "rounds": state.rounds, "residual": state.residual}
+            "rounds": state.rounds, "residual": state.residual, "load_discount": sc.system.load_discount,
+            "lambda_f": lambda_f}
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -62,4 +68,7 @@ def _run(args: argparse.Namespace) -> int:
              else "settled at a threshold (mean of the chattering)" if rec["chattering"] else "stationary")
     print(f"breakups per round {rec['breakups_per_round']:.4g}; effective poles {rec['effective_poles']:.4g};"
           f" mean outside offer {rec['mean_offer']:.4g}; {state} after {rec['rounds']} mean-field rounds")
+    where = "above: a frozen configuration exists" if rec["load_discount"] >= rec["lambda_f"] else "below: none exists"
+    print(f"frozen frontier: load discount lambda_f = {rec['lambda_f']:.4g} (this scenario {rec['load_discount']:g},"
+          f" {where}; docs/system.md, 'Regimes')")
     return 0
