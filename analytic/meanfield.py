@@ -19,11 +19,12 @@ w_q: the scenario's distribution or its draw). Given the loads:
 * a protégé of class q is then a Markov chain over the groups of its patron, T_q[h, g] =
   p(h, q) x (share of h's breakups won by group g); loads follow from where the chains are.
 
-The stationary state is a fixed point of loads -> options -> flows -> loads: each step takes
-the limit of the chains T_q from the scenario's initial distribution of protégés over groups
-(so that groups that never win and never lose keep their start: a frozen system returns the
-state it starts in) and moves the loads part of the way there (damped iteration), until the
-loads change by less than ``tol`` protégés. Pure numpy; the equilibria are `analytic.piecewise`'s.
+The stationary state (inflow = outflow for every group and c node) is the one the mean-field
+dynamics x_{t+1} = x_t T_q(x_t) reach from the scenario's initial loads (`MeanField.solve`:
+adaptive steps; a frozen system returns the state it starts in, c nodes that never break up
+keep their start, and where a c node's search pays on one side of a load and not on the other
+the dynamics settle at that threshold). `MeanField.frozen_frontier` gives the load discount
+from which a frozen configuration exists. Pure numpy; the equilibria are `analytic.piecewise`'s.
 """
 from __future__ import annotations
 
@@ -38,7 +39,7 @@ PATRON_BENEFITS = ("fixed", "load")
 
 
 class MeanFieldError(ValueError):
-    """The fixed-point iteration did not converge (the message says how far it got)."""
+    """The mean-field dynamics did not settle (the message says how far they got)."""
 
 
 @dataclass
@@ -140,7 +141,8 @@ class MeanField:
         protégés suffice to load every power that far: loads n_g = (b_g / V* - 1)^+ / lambda
         summed over the powers equal N, i.e. lambda_f = sum_g count_g (b_g / V* - 1)^+ / N
         (inf if V* = 0). For load_discount >= lambda_f a frozen configuration exists, which a
-        finite system can fall into and never leave (docs/system.md, "Regimes")."""
+        finite system can fall into and never leave (docs/system.md, "Regimes"). The bisection
+        assumes that lowering the cap never makes a breakup likelier."""
         def frozen(V):
             return float(self.breakup_at(np.minimum(self.strength, V)).max()) == 0.0
 
