@@ -60,7 +60,7 @@ def main(argv=None) -> None:
         per_round = loads[:usable, group == g].mean(axis=1)
         batch = per_round.reshape(args.batches, -1).mean(axis=1)
         se = batch.std(ddof=1) / np.sqrt(args.batches)
-        z = (per_round.mean() - st.load[g]) / se if se > 0 else float("nan")
+        z = (per_round.mean() - st.load[g]) / se if se > 1e-9 else float("nan")  # nan: nothing moved
         print(f"{roles[g]:>7} {st.strength[g]:>8.3g} {st.count[g]:>6} {st.load[g]:>10.3f} {per_round.mean():>10.3f}"
               f" {se:>7.3f} {z:>+6.1f}")
     b = np.array(breakups[args.burn:], dtype=float)[:usable].reshape(args.batches, -1).mean(axis=1)
