@@ -228,3 +228,21 @@ def test_cli_system_meanfield(tmp_path, capsys):
     assert main(["system-meanfield", "baseline"]) == 2
     out, err = capsys.readouterr()
     assert out == "" and err.count("\n") == 1 and "no [system] table" in err
+
+
+def test_run_summary_shows_the_meanfield_loads(tmp_path):
+    from scenarios.run.runner import run_scenario, summary_lines
+    from scenarios.scenario import load_scenario
+
+    path = tmp_path / "mf_small.toml"
+    path.write_text(SMALL_TOML)
+    result = run_scenario(load_scenario(str(path)).with_overrides(rounds=3), progress=False, plots=False)
+    lines = [ln for ln in summary_lines(result) if ln.startswith("mean-field")]
+    assert len(lines) == 2 and lines[0].split(": ", 1)[1].count("; ") == 3, lines  # 4 groups: mean-field / simulated
+    # a system the mean-field leaves out (phi redrawn) says so in one line
+    text = SMALL_TOML.replace('phi = 1.1', 'phi = { dist = "uniform", low = 1.05, high = 1.2 }')
+    path.write_text(text)
+    result = run_scenario(load_scenario(str(path)).with_overrides(rounds=2), progress=False, plots=False)
+    lines = [ln for ln in summary_lines(result) if ln.startswith("mean-field")]
+    assert lines == ["mean-field: not computed (phi: the mean-field needs a constant phi (the equilibria are solved"
+                     " at one phi))"]
