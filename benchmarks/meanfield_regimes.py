@@ -27,6 +27,7 @@ import numpy as np
 
 from agents.distributions import CostDistribution
 from agents.meanfield import meanfield_of
+from analytic.meanfield import MeanFieldError
 from scenarios.output.files import atomic_write
 from scenarios.scenario import load_scenario
 
@@ -43,7 +44,11 @@ def cell(sc, load_discount: float, weak: float, simulate: int, c_nodes: int) -> 
     t0 = time.perf_counter()
     model = run.build_model(record_events=False)
     mf, group, _ = meanfield_of(model, c_nodes=c_nodes)
-    st = mf.solve()
+    try:
+        st = mf.solve()
+    except MeanFieldError as exc:  # a cell that does not settle is reported, not fatal
+        print(f"load discount {load_discount:g}, weak strength {weak:g}: {exc}")
+        return dict({k: float("nan") for k in FIELDS}, load_discount=load_discount, weak_strength=weak)
     churning = (st.p_breakup > 0) & (st.led > 1e-6)  # alliances that still break up, and exist
     strong = st.strength == 1.0
     _, lambda_f = meanfield_of(model, c_nodes=model.n_proteges)[0].frozen_frontier()  # every drawn c: the least counts
