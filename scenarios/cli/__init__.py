@@ -47,6 +47,7 @@ COMMAND_MODULES: list[str] = [
     "scenarios.cli.run",  # run, report
     "scenarios.cli.sweep",  # sweep
     "scenarios.cli.analyze",  # analyze (Sobol / Morris indices of a sensitivity sweep)
+    "scenarios.cli.system",  # system-meanfield (the alliance system's mean-field state)
     "scenarios.cli.dashboard",  # dashboard
     "scenarios.cli.extension",  # extension offers | outsiders | pie (the paper's extensions)
     "scenarios.cli.atop",  # atop summarize | synthesize (the ATOP alliance data)

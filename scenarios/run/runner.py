@@ -167,6 +167,28 @@ def summary_lines(result: RunResult) -> list[str]:
             f" corr(load, strength) {'n/a' if corr != corr else f'{corr:.2f}'},"
             f" mean outside offer {measures['late_true_mean_offer']:.3f}"
         )
+        lines += meanfield_lines(result)
     if result.out is not None:
         lines.append(f"wrote {', '.join(p.name for p in result.files)} to {result.out}")
     return lines
+
+
+def meanfield_lines(result: RunResult) -> list[str]:
+    """The mean-field stationary loads per group of powers beside the run's time averages
+    (`agents.meanfield`, from the scenario's initial state; a line saying why not if it does
+    not apply)."""
+    import numpy as np
+
+    from agents.meanfield import meanfield_of
+
+    try:
+        mf, group, roles = meanfield_of(result.scenario.build_model(record_events=False))
+        state = mf.solve()
+    except ValueError as exc:
+        return [f"mean-field: not computed ({' '.join(str(exc).split())})"]
+    mean = np.bincount(group, weights=result.model.system.mean_loads()) / state.count
+    parts = [f"{r} b={b:.3g}: {lm:.2f} / {ls:.2f}" for r, b, lm, ls in zip(roles, state.strength, state.load, mean)]
+    return [f"mean-field loads per power (role, strength: mean-field / simulated mean over all rounds): {'; '.join(parts)}",
+            f"mean-field breakups per round {state.breakups_per_round:.3g}"
+            f" (simulated mean {np.mean(result.model.steps_table().column('breakups').to_numpy()):.3g}),"
+            f" effective poles {state.effective_poles:.3g}"]
