@@ -10,16 +10,17 @@
    distance differs between points by the parameters, not by the draws. Each stage is a
    ``SweepPlan`` run by ``scenarios.run.sweep.run_sweep`` in ``DIR/stage-S`` (local pool or
    Dask; resumable: rerunning the command completes what is missing). Stages 1..``refine``
-   are Latin hypercubes in a box around the current estimate (half-width 4 weighted SDs, at
-   least the last stage's spacing; clipped to the ranges).
+   are Latin hypercubes in a box around the current estimate, reaching the farthest point
+   within the surface's window (below) and at least the last stage's spacing; clipped to the ranges.
 2. **Distance**: ``distance = "likelihood"``: minus the simulated log-likelihood of the observed
    spells under the model's hazard per group and age bin (``scenarios.studies.hazard_fit``).
    Groups (``target.group_by``): ``milinst``: ATOP's milinst i <-> the scenario's search_cost
    ``{dist = "groups"}`` value i (the model's spells of group i are those whose c_start is
    value i); ``all``: one group. Endpoint (``target.endpoint``): ``violated`` (ATOP's other
    endings censored where they happen; the model's breakups are violations) or ``any``.
-3. **Estimate and 95% intervals**: the likelihood-weighted mean of the design points and its
-   bootstrap over the observed alliances (``hazard_fit``); then a final run at the estimate
+3. **Estimate and 95% intervals**: the smoothed argmin (a quadratic surface fitted to the
+   points near the smallest distance) and its bootstrap over the observed alliances
+   (``hazard_fit``); then a final run at the estimate
    (``DIR/final``) for the reported distance and the fitted-vs-observed survival plot.
 
 Written to DIR (atomically): ``fit.json``, ``points.parquet`` (every design point, its stage and
@@ -38,8 +39,8 @@ import pandas as pd
 from scenarios.studies import hazard_fit
 from scenarios.studies.survival import EVENT_ENDINGS, kaplan_meier
 
-#: half-width of a refinement box, in weighted standard deviations of the estimate
-REFINE_SDS = 4.0
+#: the surface is fitted to the points within chi2.ppf(WINDOW_LEVEL, parameters) of the smallest distance
+WINDOW_LEVEL = 0.9999
 FIT_FILE = "fit.json"
 #: what the intervals leave out (written into fit.json)
 CI_IGNORES = ("simulation noise: the simulated hazards are treated as exact; with common random numbers the"
@@ -153,6 +154,8 @@ def calibrate(scenario: str, data_dir: str | Path, out: str | Path, workers: int
     docstring) and return fit.json's contents. Bad input raises ValueError before anything is written."""
     from scenarios.data.atop import read_atop
     from scenarios.output.files import writable_dir
+    from scipy.stats import chi2
+
     from scenarios.scenario import parse_scenario, read_toml, resolve
 
     path = resolve(scenario)
@@ -175,25 +178,31 @@ def calibrate(scenario: str, data_dir: str | Path, out: str | Path, workers: int
     hi = np.array([fit["parameters"][k][1] for k in keys])
     seeds = crn_seeds(sc.seed, fit["replications"])
     edges = hazard_fit.bin_edges(float(obs[2].max()), fit["age_bin"])
-    points, stages, lls, boxes = [], [], [], []
-    box = (lo, hi)
+    points, stages, lls = [], [], []
+    box = (np.zeros(len(keys)), np.ones(len(keys)))  # in coordinates normalized to the ranges
+    window = float(chi2.ppf(WINDOW_LEVEL, len(keys)))
     for stage in range(fit["refine"] + 1):
-        design = latin_hypercube(box, fit["points"], np.random.SeedSequence([sc.seed, stage]))
+        z_design = latin_hypercube(box, fit["points"], np.random.SeedSequence([sc.seed, stage]))
+        design = lo + z_design * (hi - lo)
         plan = stage_plan(data, str(path), keys, design, f"stage-{stage}", seeds)
         tables = run_plan(plan, out / f"stage-{stage}", workers, dask, progress)
         for i, alliances in enumerate(tables):
             lls.append(point_fit(alliances, plan.runs[i * len(seeds)].data, obs, edges)["ll"])
         points += list(design)
         stages += [stage] * len(design)
-        boxes.append(box)
-        box = refine_box(np.array(points), np.array(lls).sum(axis=1), density(np.array(points), boxes, fit["points"]),
-                         box, (lo, hi), fit["points"])
-    points_a, spell_ll = np.array(points), np.array(lls)
-    dens = density(points_a, boxes, fit["points"])
-    estimate = hazard_fit.weighted_estimate(spell_ll.sum(axis=1), points_a, dens)[0]
+        z, dist = (np.array(points) - lo) / (hi - lo), -np.array(lls).sum(axis=1)
+        chosen = hazard_fit.select_near_minimum(dist, len(keys), window)
+        z_star = hazard_fit.smoothed_argmin(dist, z, chosen)[0]
+        box = refine_box(z_star, z[dist - dist.min() <= window], box, fit["points"])
+    spell_ll = np.array(lls)
+    points_a = np.array(points)
+    estimate = lo + z_star * (hi - lo)
     rng = np.random.default_rng(np.random.SeedSequence([sc.seed, 2**31]))
-    boot = hazard_fit.bootstrap_estimates(spell_ll, points_a, dens, fit["bootstrap"], rng)
+    counts = hazard_fit.bootstrap_counts(spell_ll.shape[1], fit["bootstrap"], rng)
+    boot = lo + hazard_fit.smoothed_argmin(-(counts @ spell_ll.T), z, chosen) * (hi - lo)
     ci = np.percentile(boot, [2.5, 97.5], axis=0)
+    coef = hazard_fit.fit_quadratic(dist, z, chosen)[0]
+    residual = dist[chosen] - hazard_fit.quadratic_features(z[chosen]) @ coef
 
     final = stage_plan(data, str(path), keys, estimate[None, :], "final", seeds)
     at_estimate = point_fit(run_plan(final, out / "final", workers, dask, progress)[0], final.runs[0].data, obs, edges)
@@ -209,7 +218,8 @@ def calibrate(scenario: str, data_dir: str | Path, out: str | Path, workers: int
                        "distance": float(-spell_ll[best].sum()), "stage": stages[best]},
         "target": fit["target"], "age_bin": fit["age_bin"], "design_points": len(points_a),
         "stages": fit["refine"] + 1, "replications": fit["replications"], "bootstrap": fit["bootstrap"],
-        "effective_points": hazard_fit.effective_points(spell_ll.sum(axis=1), dens),
+        "surface": {"points": int(len(chosen)), "window": window,
+                    "residual_sd": float(np.sqrt(np.mean(residual ** 2)))},
         "groups": group_report(obs, at_estimate),
         "simulation_noise": simulation_noise(obs, at_estimate),
         "ci_ignores": CI_IGNORES,
@@ -225,25 +235,13 @@ def latin_hypercube(box, n: int, seed: np.random.SeedSequence) -> np.ndarray:
     return lo + qmc.LatinHypercube(len(lo), rng=np.random.default_rng(seed)).random(n) * (hi - lo)
 
 
-def density(points: np.ndarray, boxes: list, n: int) -> np.ndarray:
-    """The design's density at each point: n / volume summed over the stage boxes holding it."""
-    dens = np.zeros(len(points))
-    for lo, hi in boxes:
-        inside = np.all((points >= lo - 1e-12) & (points <= hi + 1e-12), axis=1)
-        dens += inside * n / np.prod(hi - lo)
-    return dens
-
-
-def refine_box(points, loglik, dens, box, bounds, n: int):
-    """The next stage's box: the estimate +- max(REFINE_SDS weighted SDs, this stage's spacing)."""
-    w = np.exp(loglik - loglik.max()) / dens
-    w /= w.sum()
-    mean = w @ points
-    sd = np.sqrt(w @ (points - mean) ** 2)
-    spacing = (box[1] - box[0]) / n ** (1.0 / points.shape[1])
-    half = np.maximum(REFINE_SDS * sd, spacing)
-    lo, hi = np.maximum(bounds[0], mean - half), np.minimum(bounds[1], mean + half)
-    return lo, hi
+def refine_box(z_star, z_near, box, n: int):
+    """The next stage's box (normalized coordinates): the estimate +- the farthest of the points
+    within the window of the smallest distance (``z_near``), at least this stage's spacing;
+    clipped to the ranges."""
+    spacing = (box[1] - box[0]) / n ** (1.0 / len(z_star))
+    half = np.maximum(np.abs(z_near - z_star).max(axis=0, initial=0.0), spacing)
+    return np.maximum(0.0, z_star - half), np.minimum(1.0, z_star + half)
 
 
 def group_report(obs, at_estimate: dict) -> dict:
@@ -308,5 +306,5 @@ def fit_tables(target: dict, obs, at_estimate: dict, edges) -> tuple[pd.DataFram
     return pd.concat(hazards, ignore_index=True), pd.concat(curves, ignore_index=True)
 
 
-__all__ = ["calibrate", "observed", "crn_seeds", "stage_plan", "point_fit", "model_groups", "density",
+__all__ = ["calibrate", "observed", "crn_seeds", "stage_plan", "point_fit", "model_groups",
            "refine_box", "latin_hypercube", "FIT_FILE", "CI_IGNORES"]

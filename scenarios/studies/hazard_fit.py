@@ -18,11 +18,13 @@ The distance ``alliances calibrate`` minimizes (``distance = "likelihood"``, doc
 * **The observed spells' log-likelihood** under that piecewise-constant hazard: spell j with
   duration t_j and event d_j contributes l_j = -sum_B h_B |B cap [0, t_j)| + d_j log h_B(t_j).
   Censoring is assumed independent of the time to the event (as every Kaplan-Meier curve here).
-* **The estimate**: the design points' likelihood-weighted mean (a posterior mean under a flat
-  prior on the box of ranges): weights exp(L_i - max L) / density_i, ``density_i`` the design's
-  density at point i (the stages' boxes overlap). **Its bootstrap over alliances**: resample the
-  observed spells with replacement, recompute L_i = sum_j w_j l_ij from the already simulated
-  points, take the same weighted mean; the 2.5 and 97.5 percentiles are the 95% interval.
+* **The estimate: a smoothed argmin.** The distance D = -sum_j l_j is known at the design points
+  with simulation noise; a quadratic surface is fitted by least squares to the points near the
+  smallest D (within ``window``), in coordinates normalized to the ranges, and its minimizer in
+  the box those points span (where the surface was fitted) is the estimate.
+  **Its bootstrap over alliances**: resample the observed spells with replacement, recompute
+  D_i = -sum_j w_j l_ij at the already simulated points, refit the surface on the same points
+  and take its minimizer; the 2.5 and 97.5 percentiles are the 95% interval.
 """
 from __future__ import annotations
 
@@ -83,30 +85,71 @@ def end_bins(duration: np.ndarray, edges: np.ndarray) -> np.ndarray:
     return np.clip(np.searchsorted(edges, np.asarray(duration, dtype=float), side="left") - 1, 0, len(edges) - 2)
 
 
-def weighted_estimate(loglik: np.ndarray, points: np.ndarray, density: np.ndarray) -> np.ndarray:
-    """The likelihood-weighted mean of the design ``points`` (rows) for each row of ``loglik``
-    (replicates x points): weights exp(L - max L) / density."""
-    loglik = np.atleast_2d(loglik)
-    w = np.exp(loglik - loglik.max(axis=1, keepdims=True)) / density[None, :]
-    w /= w.sum(axis=1, keepdims=True)
-    return w @ points
+def quadratic_features(z: np.ndarray) -> np.ndarray:
+    """[1, z_i, z_i z_j (i <= j)] of the rows of ``z``: the design matrix of a quadratic surface."""
+    z = np.atleast_2d(z)
+    d = z.shape[1]
+    cross = [z[:, i] * z[:, j] for i in range(d) for j in range(i, d)]
+    return np.column_stack([np.ones(len(z)), z] + cross)
 
 
-def effective_points(loglik: np.ndarray, density: np.ndarray) -> float:
-    """Kish's effective number of design points behind ``weighted_estimate`` (1: one point decides)."""
-    w = np.exp(loglik - loglik.max()) / density
-    w /= w.sum()
-    return float(1.0 / np.sum(w ** 2))
+def quadratic_parts(coef: np.ndarray, d: int) -> tuple[np.ndarray, np.ndarray]:
+    """(gradient at 0, Hessian) of the quadratic with coefficients ``coef`` (``quadratic_features``)."""
+    g = coef[1:d + 1]
+    H = np.zeros((d, d))
+    k = d + 1
+    for i in range(d):
+        for j in range(i, d):
+            H[i, j] = H[j, i] = coef[k] * (2.0 if i == j else 1.0)
+            k += 1
+    return g, H
 
 
-def bootstrap_estimates(spell_ll: np.ndarray, points: np.ndarray, density: np.ndarray, replicates: int,
-                        rng: np.random.Generator) -> np.ndarray:
-    """``weighted_estimate`` on ``replicates`` resamples (with replacement) of the observed spells;
-    ``spell_ll`` is points x spells. Returns replicates x parameters."""
-    n = spell_ll.shape[1]
-    counts = rng.multinomial(n, np.full(n, 1.0 / n), size=replicates).astype(float)
-    return weighted_estimate(counts @ spell_ll.T, points, density)
+def quadratic_argmin(coef: np.ndarray, d: int, start: np.ndarray, lower: np.ndarray,
+                     upper: np.ndarray) -> np.ndarray:
+    """The minimizer of the quadratic in the box [lower, upper] (L-BFGS-B from ``start``)."""
+    from scipy.optimize import minimize
+
+    g, H = quadratic_parts(coef, d)
+    res = minimize(lambda x: (g @ x + 0.5 * x @ H @ x, g + H @ x), np.clip(start, lower, upper), jac=True,
+                   method="L-BFGS-B", bounds=list(zip(lower, upper)))
+    return np.clip(res.x, lower, upper)
 
 
-__all__ = ["bin_edges", "overlaps", "simulated_hazard", "spell_loglik", "end_bins", "weighted_estimate", "effective_points",
-           "bootstrap_estimates", "FLOOR_EVENTS"]
+def select_near_minimum(distance: np.ndarray, d: int, window: float) -> np.ndarray:
+    """The points whose distance is within ``window`` of the smallest: where the surface is fitted
+    (at least twice the quadratic's coefficients: the lowest ones)."""
+    need = 2 * (1 + d + d * (d + 1) // 2)
+    order = np.argsort(distance)
+    near = np.flatnonzero(distance - distance.min() <= window)
+    return near if len(near) >= need else order[:need]
+
+
+def fit_quadratic(distances: np.ndarray, z: np.ndarray, chosen: np.ndarray) -> np.ndarray:
+    """Least-squares coefficients (``quadratic_features``) of each row of ``distances`` on the
+    ``chosen`` points: replicates x coefficients."""
+    X = quadratic_features(z[chosen])
+    return np.linalg.lstsq(X, np.atleast_2d(distances)[:, chosen].T, rcond=None)[0].T
+
+
+def smoothed_argmin(distances: np.ndarray, z: np.ndarray, chosen: np.ndarray) -> np.ndarray:
+    """For each row of ``distances`` (replicates x points): the minimizer of the quadratic surface
+    least-squares fitted to the ``chosen`` points (normalized coordinates ``z``), within the box
+    those points span (where the surface was fitted), from that row's best chosen point.
+    Returns replicates x d (normalized)."""
+    distances = np.atleast_2d(distances)
+    d = z.shape[1]
+    coefs = fit_quadratic(distances, z, chosen)
+    best = z[chosen][np.argmin(distances[:, chosen], axis=1)]
+    lower, upper = z[chosen].min(axis=0), z[chosen].max(axis=0)
+    return np.array([quadratic_argmin(c, d, b, lower, upper) for c, b in zip(coefs, best)])
+
+
+def bootstrap_counts(n: int, replicates: int, rng: np.random.Generator) -> np.ndarray:
+    """How often each of ``n`` observed spells is drawn in each of ``replicates`` resamples."""
+    return rng.multinomial(n, np.full(n, 1.0 / n), size=replicates).astype(float)
+
+
+__all__ = ["bin_edges", "overlaps", "simulated_hazard", "spell_loglik", "end_bins", "quadratic_features",
+           "quadratic_parts", "quadratic_argmin", "select_near_minimum", "fit_quadratic", "smoothed_argmin", "bootstrap_counts",
+           "FLOOR_EVENTS"]
