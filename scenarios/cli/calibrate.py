@@ -48,7 +48,8 @@ def _calibrate(args: argparse.Namespace) -> int:
     print(f"{fit['scenario']}: fitted to {fit['data']} ({fit['design_points']} design points x "
           f"{fit['replications']} replications, {fit['bootstrap']} bootstrap replicates)")
     for key, p in fit["parameters"].items():
-        print(f"  {key} = {p['estimate']:.5g}  (95% interval {p['ci'][0]:.5g} - {p['ci'][1]:.5g})")
+        edge = f"; at the {p['at_edge']} end of its range {p['range']}" if p["at_edge"] else ""
+        print(f"  {key} = {p['estimate']:.5g}  (95% interval {p['ci'][0]:.5g} - {p['ci'][1]:.5g}{edge})")
     print(f"  distance {fit['distance']:.2f} ({fit['distance_kind']})")
     print(f"wrote {FIT_FILE}, points.parquet, fit_hazard.parquet, fit_km.parquet, fit_survival.png to {args.out}")
     return 0

@@ -42,6 +42,8 @@ from scenarios.studies.survival import EVENT_ENDINGS, kaplan_meier
 #: the surface is fitted to the points within chi2.ppf(WINDOW_LEVEL, parameters) of the smallest distance
 WINDOW_LEVEL = 0.9999
 FIT_FILE = "fit.json"
+#: an estimate this close to an end of its range (share of the range) is reported as at that edge
+EDGE = 0.02
 #: what the intervals leave out (written into fit.json)
 CI_IGNORES = ("simulation noise: the simulated hazards are treated as exact; with common random numbers the"
               " estimate's simulation variance is about (observed / simulated events) times its sampling"
@@ -210,7 +212,8 @@ def calibrate(scenario: str, data_dir: str | Path, out: str | Path, workers: int
     result = {
         "scenario": sc.name, "scenario_file": str(path), "data": str(data_dir),
         "parameters": {k: {"estimate": float(estimate[j]), "ci": [float(ci[0, j]), float(ci[1, j])],
-                           "range": [float(lo[j]), float(hi[j])], "bootstrap_sd": float(boot[:, j].std(ddof=1))}
+                           "range": [float(lo[j]), float(hi[j])], "bootstrap_sd": float(boot[:, j].std(ddof=1)),
+                           "at_edge": at_edge(estimate[j], lo[j], hi[j])}
                        for j, k in enumerate(keys)},
         "distance": float(-at_estimate["ll"].sum()),
         "distance_kind": "minus the simulated log-likelihood of the observed spells (at the estimate)",
@@ -226,6 +229,12 @@ def calibrate(scenario: str, data_dir: str | Path, out: str | Path, workers: int
     }
     write_outputs(out, result, obs, at_estimate, edges, points_a, stages, spell_ll, keys)
     return result
+
+
+def at_edge(x: float, lo: float, hi: float) -> str | None:
+    """"low" or "high" if ``x`` lies within EDGE of the range's width from that end, else None: the
+    range, not the data, stops the estimate there (and its interval cannot pass that end)."""
+    return "low" if x - lo <= EDGE * (hi - lo) else "high" if hi - x <= EDGE * (hi - lo) else None
 
 
 def latin_hypercube(box, n: int, seed: np.random.SeedSequence) -> np.ndarray:
@@ -302,9 +311,10 @@ def fit_tables(target: dict, obs, at_estimate: dict, edges) -> tuple[pd.DataFram
         for source, (d, e) in (("ATOP", (duration[mine], event[mine])),
                                ("model", (sim_years[member[:, g]], broke[member[:, g]]))):
             curve, _ = kaplan_meier(d, e)
+            curve = curve[curve["time"] <= duration.max()]  # the model's curve over the data's ages
             curves.append(curve.assign(endpoint=target["endpoint"], source=source, group_by=group_by, group=label))
     return pd.concat(hazards, ignore_index=True), pd.concat(curves, ignore_index=True)
 
 
 __all__ = ["calibrate", "observed", "crn_seeds", "stage_plan", "point_fit", "model_groups",
-           "refine_box", "latin_hypercube", "FIT_FILE", "CI_IGNORES"]
+           "refine_box", "latin_hypercube", "at_edge", "FIT_FILE", "CI_IGNORES"]
