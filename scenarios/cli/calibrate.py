@@ -12,7 +12,7 @@ DESCRIPTION = (
     "ATOP folder by simulation: a Latin-hypercube design of candidate points (and refinements around the best), "
     "every point run with the same seeds (common random numbers) on the sweep machinery (DIR/stage-S, "
     "DIR/final: resumable, local pool or Dask), the simulated likelihood of the observed spells per milinst "
-    "group, estimates with bootstrap 95%% intervals over alliances. Writes DIR/fit.json, points.parquet, "
+    "group, estimates with bootstrap 95% intervals over alliances. Writes DIR/fit.json, points.parquet, "
     "fit_hazard.parquet, fit_km.parquet and fit_survival.png (docs/validation.md). Rerun the same command to resume."
 )
 
