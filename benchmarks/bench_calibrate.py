@@ -3,12 +3,16 @@
     python benchmarks/bench_calibrate.py [--seeds 5 6 7] [--workers 2] [--keep DIR]
 
 For each seed: synthesize ATOP-format data from a scenario with known parameters (three
-search-cost groups c = 0.005, 0.018, 0.04 with weights 0.6, 0.3, 0.1; 2,000 protégés for 30
-rounds of 4 years), calibrate three parameters (the first two search costs and the years per
-round) from a larger simulation (4,000 protégés, 40 rounds, 2 replications, 32 points x 4
+search-cost groups c = 0, 0.018, 0.04 with weights 0.6, 0.3, 0.1; 2,000 protégés for 30
+rounds of 4 years), calibrate two parameters (the second group's search cost and the years per
+round) from a larger simulation (4,000 protégés, 40 rounds, 2 replications, 24 points x 4
 stages), and print each estimate, its 95% interval, whether the truth is inside, and the wall
 time. Over seeds, the share of intervals holding the truth estimates their coverage (with few
 seeds, roughly).
+
+Only p(c_g) / years_per_round is identified per group (the model's hazard is constant within a
+group), so the first group's c is known (0) here: fitting every group's c and the years per
+round leaves a ridge of equally good fits (docs/validation.md).
 """
 from __future__ import annotations
 
@@ -20,9 +24,8 @@ import tempfile
 import time
 from pathlib import Path
 
-TRUTH = {"search_cost.values.0": 0.005, "search_cost.values.1": 0.018, "calibration.years_per_round": 4.0}
-RANGES = {"search_cost.values.0": [0.0, 0.025], "search_cost.values.1": [0.0, 0.025],
-          "calibration.years_per_round": [1.0, 10.0]}
+TRUTH = {"search_cost.values.1": 0.018, "calibration.years_per_round": 4.0}
+RANGES = {"search_cost.values.1": [0.0, 0.025], "calibration.years_per_round": [1.0, 10.0]}
 
 
 def scenario(name: str, seed: int, rounds: int, proteges: int, calibration: str = "") -> str:
@@ -36,7 +39,7 @@ patrons = 40
 ad_hoc_partners = 120
 [search_cost]
 dist = "groups"
-values = [0.005, 0.018, 0.04]
+values = [0.0, 0.018, 0.04]
 weights = [0.6, 0.3, 0.1]
 [game]
 delta = 0.99
@@ -61,7 +64,7 @@ def main() -> None:
     base = Path(args.keep or tempfile.mkdtemp(prefix="bench-calibrate-"))
     base.mkdir(parents=True, exist_ok=True)
     params = ", ".join(f'"{k}" = {v}' for k, v in RANGES.items())
-    fit_table = f"parameters = {{ {params} }}\npoints = 32\nrefine = 3\nreplications = 2\nbootstrap = 400\n"
+    fit_table = f"parameters = {{ {params} }}\npoints = 24\nrefine = 3\nreplications = 2\nbootstrap = 400\n"
     print(f"{os.cpu_count()} CPUs; load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     inside = total = 0
     for seed in args.seeds:
