@@ -174,7 +174,8 @@ def test_fit_json_and_the_files(recovered):
     groups = fit["groups"]
     assert set(groups) == {"0", "1", "2"} and groups["2"]["observed_events"] == 0  # c = 0.04 >= 1/32: never
     assert all(v["variance_ratio"] < 1 for v in fit["simulation_noise"].values())
-    assert "simulation noise" in fit["ci_ignores"]
+    assert "simulation noise" in fit["ci_ignores"] and fit["converged"] is True
+    assert fit["distance"] <= fit["best_point"]["distance"] + max(2, 2 * fit["surface"]["residual_sd"])
     for name in ("points.parquet", "fit_hazard.parquet", "fit_km.parquet", "fit_survival.png"):
         assert (tmp / "fit" / name).stat().st_size > 0, name
 

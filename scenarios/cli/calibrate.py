@@ -51,5 +51,10 @@ def _calibrate(args: argparse.Namespace) -> int:
         edge = f"; at the {p['at_edge']} end of its range {p['range']}" if p["at_edge"] else ""
         print(f"  {key} = {p['estimate']:.5g}  (95% interval {p['ci'][0]:.5g} - {p['ci'][1]:.5g}{edge})")
     print(f"  distance {fit['distance']:.2f} ({fit['distance_kind']})")
+    if not fit["converged"]:
+        best = fit["best_point"]
+        print(f"  NOT CONVERGED: the best design point has distance {best['distance']:.2f}, below the estimate's by"
+              f" more than the surface's noise allows (residual SD {fit['surface']['residual_sd']:.2f}); read the best"
+              f" point ({', '.join(f'{k} = {v:.5g}' for k, v in best['parameters'].items())}), not the intervals")
     print(f"wrote {FIT_FILE}, points.parquet, fit_hazard.parquet, fit_km.parquet, fit_survival.png to {args.out}")
     return 0

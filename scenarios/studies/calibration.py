@@ -223,12 +223,21 @@ def calibrate(scenario: str, data_dir: str | Path, out: str | Path, workers: int
         "stages": fit["refine"] + 1, "replications": fit["replications"], "bootstrap": fit["bootstrap"],
         "surface": {"points": int(len(chosen)), "window": window,
                     "residual_sd": float(np.sqrt(np.mean(residual ** 2)))},
+        "converged": converged(float(-at_estimate["ll"].sum()), float(-spell_ll[best].sum()),
+                               float(np.sqrt(np.mean(residual ** 2)))),
         "groups": group_report(obs, at_estimate),
         "simulation_noise": simulation_noise(obs, at_estimate),
         "ci_ignores": CI_IGNORES,
     }
     write_outputs(out, result, obs, at_estimate, edges, points_a, stages, spell_ll, keys)
     return result
+
+
+def converged(at_estimate: float, best: float, residual_sd: float) -> bool:
+    """False when the simulated distance at the estimate exceeds the best design point's by more
+    than max(2, 2 residual SDs) (same seeds at both): the surface did not describe the distance
+    near its minimum, and the estimate and its intervals are not to be read (the best point is)."""
+    return at_estimate <= best + max(2.0, 2.0 * residual_sd)
 
 
 def at_edge(x: float, lo: float, hi: float) -> str | None:
@@ -317,4 +326,4 @@ def fit_tables(target: dict, obs, at_estimate: dict, edges) -> tuple[pd.DataFram
 
 
 __all__ = ["calibrate", "observed", "crn_seeds", "stage_plan", "point_fit", "model_groups",
-           "refine_box", "latin_hypercube", "at_edge", "FIT_FILE", "CI_IGNORES"]
+           "refine_box", "latin_hypercube", "at_edge", "converged", "FIT_FILE", "CI_IGNORES"]
