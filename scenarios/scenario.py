@@ -428,7 +428,7 @@ def _calibration(path, table: dict, data: dict, c: CostDistribution) -> dict:
             try:
                 parse_scenario(trial, path)
             except ValueError as e:
-                _fail(path, where, f"{bound!r} is not allowed: {' '.join(str(e).split())}")
+                _fail(path, where, f"{bound!r} is not allowed: {' '.join(str(e).split()).removeprefix(f'{path}: ')}")
         ranges[key] = (float(bounds[0]), float(bounds[1]))
     target = _table(path, "calibration.target", table.get("target", {}))
     _known(path, "calibration.target.", target, tuple(_TARGET_KEYS))
