@@ -47,8 +47,17 @@ _OUTSIDER_MODELS = {"uniform": (), "distribution": ("dist", "params"),
 _BARGAINING_KEYS = ("ally", "ad_hoc")
 _PROTOCOLS = {"nash": ("weight", "pie"),
               "alternating": ("discount_protege", "discount_partner", "first", "pie")}
-# [calibration]: how the model meets data (ATOP); years_per_round puts a run's rounds on the calendar
-_CALIBRATION_KEYS = ("years_per_round",)
+# [calibration]: how the model meets data (ATOP); years_per_round puts a run's rounds on the calendar,
+# the others say what `alliances calibrate` fits, to what and how (scenarios.studies.calibration)
+_CALIBRATION_KEYS = ("years_per_round", "parameters", "target", "distance", "points", "refine", "replications",
+                     "bootstrap", "age_bin")
+#: [calibration] keys with their defaults when a parameters table is given; target's keys and values
+CALIBRATION_DEFAULTS = {"distance": "likelihood", "points": 32, "refine": 2, "replications": 2, "bootstrap": 200,
+                        "age_bin": 5.0}
+_TARGET_KEYS = {"group_by": ("milinst", "all"), "endpoint": ("violated", "any")}
+_DISTANCES = ("likelihood",)
+#: keys a calibration may not fit (integers, or the seed the common random numbers come from)
+_NOT_FITTED = ("seed", "rounds", "population")
 #: years per round when a scenario's [calibration] table does not say
 DEFAULT_YEARS_PER_ROUND = 1.0
 # [system]: outside offers made by the population of powers (issue 11; agents.system)
@@ -78,6 +87,9 @@ class Scenario:
     outsiders: dict = field(default_factory=lambda: {"model": "uniform"})
     bargaining: dict = field(default_factory=dict)
     years_per_round: float = DEFAULT_YEARS_PER_ROUND
+    #: what `alliances calibrate` fits (the [calibration] table's parameters, target, ... checked,
+    #: defaults filled in); empty when the table names no parameters
+    calibration: dict = field(default_factory=dict)
     system: Any = None  # an agents.system.SystemSpec, or None (no [system] table)
 
     def benefits(self):
@@ -349,6 +361,92 @@ def _system(path, spec, outsiders: dict, bargaining: dict):
         raise ValueError(f"{path}: {e}") from None
 
 
+def get_key(data: dict, key: str):
+    """The value a dotted scenario key names in parsed TOML ``data`` (a number part indexes a list:
+    ``search_cost.values.1``); KeyError if there is none."""
+    node = data
+    for part in key.split("."):
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        else:
+            raise KeyError(key)
+    return node
+
+
+def set_key(data: dict, key: str, value) -> None:
+    """Set the value ``key`` names in ``data`` (it must exist: ``get_key``)."""
+    parent, _, last = key.rpartition(".")
+    node = get_key(data, parent) if parent else data
+    if isinstance(node, list):
+        node[int(last)] = value
+    else:
+        node[last] = value
+
+
+def calibration_run_data(data: dict) -> dict:
+    """``data`` with its [calibration] table reduced to years_per_round: what one run of a fit needs."""
+    import copy
+
+    out = copy.deepcopy(data)
+    table = out.get("calibration", {})
+    out["calibration"] = {k: v for k, v in table.items() if k == "years_per_round"}
+    return out
+
+
+def _calibration(path, table: dict, data: dict, c: CostDistribution) -> dict:
+    """The checked fitting part of a [calibration] table ({} without parameters), defaults filled in."""
+    extra = [k for k in table if k != "years_per_round"]
+    if not extra:
+        return {}
+    if "parameters" not in table:
+        _fail(path, f"calibration.{extra[0]}", "needs calibration.parameters (the keys to fit, KEY = [low, high])")
+    params = _table(path, "calibration.parameters", table["parameters"])
+    if not params:
+        _fail(path, "calibration.parameters", 'must name at least one key, e.g. "search_cost.values.0" = [0, 0.025]')
+    base = calibration_run_data(data)
+    ranges = {}
+    for key, bounds in params.items():
+        where = f"calibration.parameters.{key}"
+        try:
+            value = get_key(base, key)
+        except KeyError:
+            value = None
+        if key.split(".")[0] in _NOT_FITTED or not is_number(value):
+            _fail(path, where, "must name a number the scenario file sets (not seed, rounds or population),"
+                               ' e.g. "search_cost.values.0", "calibration.years_per_round", "game.phi"')
+        if not (isinstance(bounds, list) and len(bounds) == 2 and all(is_number(b) for b in bounds)
+                and bounds[0] < bounds[1]):
+            _fail(path, where, f"must be [low, high], two numbers with low < high, got {bounds!r}")
+        for bound in bounds:  # every candidate point is checked like a scenario file
+            trial = calibration_run_data(base)
+            set_key(trial, key, float(bound))
+            try:
+                parse_scenario(trial, path)
+            except ValueError as e:
+                _fail(path, where, f"{bound!r} is not allowed: {' '.join(str(e).split()).removeprefix(f'{path}: ')}")
+        ranges[key] = (float(bounds[0]), float(bounds[1]))
+    target = _table(path, "calibration.target", table.get("target", {}))
+    _known(path, "calibration.target.", target, tuple(_TARGET_KEYS))
+    target = {k: target.get(k, allowed[0]) for k, allowed in _TARGET_KEYS.items()}
+    for k, allowed in _TARGET_KEYS.items():
+        if target[k] not in allowed:
+            _fail(path, f"calibration.target.{k}", f"must be one of {', '.join(allowed)}, got {target[k]!r}")
+    if target["group_by"] == "milinst" and not (c.kind == "groups" and len(c.values) == 3):
+        _fail(path, "calibration.target.group_by", "'milinst' needs search_cost.dist = 'groups' with 3 values"
+                                                   " (value i <-> milinst i); or use group_by = 'all'")
+    fit = {"parameters": ranges, "target": target}
+    fit["distance"] = table.get("distance", CALIBRATION_DEFAULTS["distance"])
+    if fit["distance"] not in _DISTANCES:
+        _fail(path, "calibration.distance", f"must be one of {', '.join(_DISTANCES)}, got {fit['distance']!r}")
+    for k, lo in (("points", 2), ("refine", 0), ("replications", 1), ("bootstrap", 20)):
+        fit[k] = _integer(path, f"calibration.{k}", table.get(k, CALIBRATION_DEFAULTS[k]), lo)
+    fit["age_bin"] = _number(path, "calibration.age_bin", table.get("age_bin", CALIBRATION_DEFAULTS["age_bin"]),
+                             0.0, lo_open=True)
+    return fit
+
+
 def parse_scenario(data: dict, path: str, default_name: str = "scenario") -> Scenario:
     """Validate the parsed TOML ``data`` (from file ``path``) into a Scenario."""
     if "sweep" in data:
@@ -412,6 +510,7 @@ def parse_scenario(data: dict, path: str, default_name: str = "scenario") -> Sce
     _known(path, "calibration.", calibration, _CALIBRATION_KEYS)
     years_per_round = _number(path, "calibration.years_per_round",
                               calibration.get("years_per_round", DEFAULT_YEARS_PER_ROUND), 0.0, lo_open=True)
+    fit = _calibration(path, calibration, data, c)
 
     out = _table(path, "output", data.get("output", {}))
     _known(path, "output.", out, _OUTPUT_KEYS)
@@ -437,6 +536,7 @@ def parse_scenario(data: dict, path: str, default_name: str = "scenario") -> Sce
         outsiders=outsiders,
         bargaining=bargaining,
         years_per_round=years_per_round,
+        calibration=fit,
         system=system,
     )
 
@@ -518,5 +618,5 @@ def scenario_keys() -> dict[str, tuple[str, ...]]:
     return keys
 
 
-__all__ = ["Scenario", "is_number", "load_scenario", "parse_scenario", "resolve", "bundled_scenarios", "find_toml", "read_toml",
+__all__ = ["Scenario", "is_number", "get_key", "set_key", "calibration_run_data", "CALIBRATION_DEFAULTS", "load_scenario", "parse_scenario", "resolve", "bundled_scenarios", "find_toml", "read_toml",
            "scenario_keys", "SCENARIO_DIR", "DEFAULT_YEARS_PER_ROUND"]

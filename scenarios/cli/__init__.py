@@ -51,6 +51,7 @@ COMMAND_MODULES: list[str] = [
     "scenarios.cli.dashboard",  # dashboard
     "scenarios.cli.extension",  # extension offers | outsiders | pie (the paper's extensions)
     "scenarios.cli.atop",  # atop summarize | synthesize (the ATOP alliance data)
+    "scenarios.cli.calibrate",  # calibrate: fit a scenario's [calibration] parameters to ATOP
     "scenarios.cli.catalog",  # scenarios: the bundled scenarios and sweeps
 ]
 
