@@ -49,6 +49,9 @@ PARTIAL = ".partial-"
 #: modules the local pool's fork server imports once for all its workers
 WORKER_PRELOAD = ("scenarios.run.sweep", "scenarios.run.runner", "agents.model", "pyarrow.parquet")
 BATCH = "batch-"
+#: Dask settings for a LocalCluster made by ``--dask local`` (no profiler, fewer system samples)
+LOCAL_CLUSTER_CONFIG = {"distributed.worker.profile.enabled": False,
+                        "distributed.admin.system-monitor.interval": "2s"}
 #: seconds of estimated work (scenarios/run/budget.py) a task of several runs aims at
 TASK_SECONDS = 1.0
 
@@ -71,8 +74,10 @@ def execute_run(task: dict) -> dict:
     try:
         sc = parse_scenario(json.loads(task["data"]), task["label"])
         keep = sc.output_tables
+        cpu1 = time.process_time()
         result = run_scenario(sc, out=None, progress=False, plots=False,
                               record_events=None if keep == "all" else False)
+        model_cpu = time.process_time() - cpu1
         tables = run_tables(result.model)
         if keep == "all":
             files = output_files(result, tables)
@@ -82,7 +87,7 @@ def execute_run(task: dict) -> dict:
             files = {}
         measures = run_measures(result.model, steps=tables["steps.parquet"], spells=tables["alliances.parquet"])
         return {"run_id": run_id, "files": files, "measures": measures, "tables": keep,
-                "seconds": result.seconds, "cpu_seconds": time.process_time() - cpu0}
+                "seconds": result.seconds, "cpu_seconds": time.process_time() - cpu0, "model_cpu_seconds": model_cpu}
     except Exception as exc:  # recorded, the sweep goes on
         return {"run_id": run_id, "error": f"{type(exc).__name__}: {' '.join(str(exc).split())}",
                 "traceback": traceback.format_exc()}
@@ -100,7 +105,7 @@ def _task(run: RunSpec) -> dict:
 def batches(runs: list[RunSpec], workers: int, task_seconds: float = TASK_SECONDS) -> list[list[RunSpec]]:
     """The runs in consecutive groups, one task each: as many runs as make about ``task_seconds``
     of estimated work (scenarios/run/budget.py), but at most a quarter of a worker's share, so
-    that the last tasks still keep every worker busy."""
+    that the last tasks still keep every worker busy (``task_seconds`` = 0: one run per task)."""
     from scenarios.run.budget import run_seconds
 
     cap = max(1, -(-len(runs) // (4 * max(1, workers))))
@@ -161,12 +166,17 @@ def run_local(tasks: list[dict], workers: int, on_result: Callable[[list[dict]],
 def run_dask(tasks: list[dict], address: str, workers: int, on_result: Callable[[list[dict]], None],
              processes: bool = True) -> list[str]:
     """Run batch ``tasks`` on a Dask cluster (``address``) or a LocalCluster (``"local"``)."""
+    import dask
     from distributed import Client, LocalCluster, as_completed
 
     cluster = None
     if address == "local":
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=processes,
-                               dashboard_address=None)
+        # the workers' statistical profiler samples every thread's stack every 10 ms: for runs
+        # that hold the GIL in short numpy calls that costs the runs time; the nannies pass
+        # this configuration on to their worker processes
+        with dask.config.set(LOCAL_CLUSTER_CONFIG):
+            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=processes,
+                                   dashboard_address=None)
         client = Client(cluster)
     else:
         try:
@@ -487,6 +497,8 @@ class SweepReport:
     seconds: float = 0.0
     #: CPU time the runs used on their workers (not stored: timings are not results)
     cpu_seconds: float = 0.0
+    #: of which building and stepping the models (the rest: parsing, tables, measures)
+    model_cpu_seconds: float = 0.0
     plots: list[Path] = field(default_factory=list)
 
     @property
@@ -508,8 +520,9 @@ class SweepReport:
 
 def run_sweep(plan: SweepPlan, out: str | Path, workers: int = 2, dask: str | None = None,
               progress: bool = True, plots: bool = True, dask_processes: bool = True,
-              only: Iterable[str] | None = None) -> SweepReport:
-    """Run the plan's missing runs into ``out`` (resuming whatever is already there)."""
+              only: Iterable[str] | None = None, task_seconds: float = TASK_SECONDS) -> SweepReport:
+    """Run the plan's missing runs into ``out`` (resuming whatever is already there), several
+    runs to a task: about ``task_seconds`` of estimated work each (0: one run per task)."""
     from tqdm import tqdm
 
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
@@ -563,13 +576,14 @@ def run_sweep(plan: SweepPlan, out: str | Path, workers: int = 2, dask: str | No
                     errors.pop(rid, None)
                 report.ran += 1
                 report.cpu_seconds += res.get("cpu_seconds", 0.0)
+                report.model_cpu_seconds += res.get("model_cpu_seconds", 0.0)
             bar.update(len(results))
             if time.monotonic() - last_manifest[0] > 2.0:
                 _write_json(out / MANIFEST, _manifest(plan, status, errors))
                 last_manifest[0] = time.monotonic()
 
         t0 = time.perf_counter()
-        tasks = [{"batch": b[0].run_id, "runs": [_task(r) for r in b]} for b in batches(todo, workers)]
+        tasks = [{"batch": b[0].run_id, "runs": [_task(r) for r in b]} for b in batches(todo, workers, task_seconds)]
         try:
             if tasks:
                 if dask:
