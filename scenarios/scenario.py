@@ -38,7 +38,9 @@ _PHI_KINDS = {
     "beta": ("low", "high", "a", "b", "per"),
 }
 _GAME_KEYS = ("delta", "phi")
-_OUTPUT_KEYS = ("events",)
+_OUTPUT_KEYS = ("events", "tables")
+#: [output] tables: which of a run's tables a sweep keeps (scenarios.run.sweep)
+OUTPUT_TABLES = ("all", "steps", "summary")
 # [outsiders]: how ad hoc partners' offers are made (extension 4: any distribution on [0, 1];
 # extension 1: k strategic outsiders per search with valuations ~ dist, or truthful ones)
 _OUTSIDER_MODELS = {"uniform": (), "distribution": ("dist", "params"),
@@ -91,6 +93,8 @@ class Scenario:
     #: defaults filled in); empty when the table names no parameters
     calibration: dict = field(default_factory=dict)
     system: Any = None  # an agents.system.SystemSpec, or None (no [system] table)
+    #: which tables a sweep keeps of each run: "all", "steps" (steps.parquet) or "summary" (none)
+    output_tables: str = "all"
 
     def benefits(self):
         """What the good is worth to each side after the bargaining (`analytic.bargaining.Benefits`)."""
@@ -517,6 +521,9 @@ def parse_scenario(data: dict, path: str, default_name: str = "scenario") -> Sce
     events = out.get("events", True)
     if not isinstance(events, bool):
         _fail(path, "output.events", f"must be true or false, got {events!r}")
+    tables = out.get("tables", "all")
+    if tables not in OUTPUT_TABLES:
+        _fail(path, "output.tables", f"must be one of {', '.join(repr(t) for t in OUTPUT_TABLES)}, got {tables!r}")
 
     return Scenario(
         name=name,
@@ -538,6 +545,7 @@ def parse_scenario(data: dict, path: str, default_name: str = "scenario") -> Sce
         years_per_round=years_per_round,
         calibration=fit,
         system=system,
+        output_tables=tables,
     )
 
 
@@ -619,4 +627,4 @@ def scenario_keys() -> dict[str, tuple[str, ...]]:
 
 
 __all__ = ["Scenario", "is_number", "get_key", "set_key", "calibration_run_data", "CALIBRATION_DEFAULTS", "load_scenario", "parse_scenario", "resolve", "bundled_scenarios", "find_toml", "read_toml",
-           "scenario_keys", "SCENARIO_DIR", "DEFAULT_YEARS_PER_ROUND"]
+           "scenario_keys", "SCENARIO_DIR", "DEFAULT_YEARS_PER_ROUND", "OUTPUT_TABLES"]

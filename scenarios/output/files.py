@@ -32,11 +32,21 @@ def atomic_write(path: Path, write) -> None:
         raise
 
 
-def write_parquet(table, path: Path) -> None:
-    """Write a pyarrow Table deterministically (same table -> same bytes)."""
+def parquet_bytes(table) -> bytes:
+    """A pyarrow Table as parquet bytes, deterministically (same table -> same bytes; the same
+    bytes :func:`write_parquet` writes)."""
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
-    atomic_write(path, lambda tmp: pq.write_table(table, tmp, compression="zstd", write_statistics=True))
+    buf = pa.BufferOutputStream()
+    pq.write_table(table, buf, compression="zstd", write_statistics=True)
+    return buf.getvalue().to_pybytes()
+
+
+def write_parquet(table, path: Path) -> None:
+    """Write a pyarrow Table deterministically (same table -> same bytes)."""
+    data = parquet_bytes(table)
+    atomic_write(path, lambda tmp: Path(tmp).write_bytes(data))
 
 
 def save_figure(fig, path: str | Path, dpi: int, bbox_inches: str | None = None) -> Path:

@@ -38,8 +38,9 @@ def measure_names(system: bool) -> tuple[str, ...]:
     return MEASURES + (SYSTEM_MEASURES if system else ())
 
 
-def run_measures(model) -> dict[str, float]:
-    """A finished run's outcome measures (the summary's columns).
+def run_measures(model, steps=None, spells=None) -> dict[str, float]:
+    """A finished run's outcome measures (the summary's columns); ``steps`` and ``spells``
+    are the model's steps and alliances tables if the caller has them already.
 
     * ``mean_churn``: breakups per alliance-round, averaged over the rounds.
     * ``breakup_rate``: share of alliance spells that ended in a breakup (the
@@ -61,8 +62,8 @@ def run_measures(model) -> dict[str, float]:
     ``late_load_strength_corr`` (over the rounds where it is defined; nan if strengths or
     loads are all equal), ``late_true_mean_offer`` (the mean offer of the market F_t).
     """
-    steps = model.steps_table().to_pandas()
-    spells = model.alliances_table().to_pandas()
+    steps = (model.steps_table() if steps is None else steps).to_pandas()
+    spells = (model.alliances_table() if spells is None else spells).to_pandas()
     ended = spells["ended"].astype(str) == "breakup"
     w = steps["acted"].to_numpy(dtype=float)
     ok = w > 0

@@ -97,6 +97,20 @@ class WorkerPool:
     def _start(self) -> _Worker:
         return _Worker(self.ctx, self.fn, self.initializer, self.initargs)
 
+    def _dispatch(self, queue: deque, jobs: Mapping, idle: list, busy: dict) -> None:
+        """Give queued jobs to idle workers (a worker found dead is replaced, its job kept)."""
+        while queue and idle:
+            w = idle.pop()
+            key = queue.popleft()
+            try:
+                w.give(key, jobs[key])
+            except OSError:  # died while idle
+                queue.appendleft(key)
+                w.close(0)
+                idle.append(self._start())
+                continue
+            busy[w.conn] = w
+
     def run(self, jobs: Mapping[Hashable, object], on_result: Callable[[Hashable, object], None],
             max_deaths: int = MAX_DEATHS_PER_JOB) -> list:
         """Run every job; call ``on_result(key, result)`` in the driver as each finishes, once per
@@ -113,17 +127,8 @@ class WorkerPool:
             for _ in range(min(self.n, len(queue))):
                 idle.append(self._start())
             while queue or busy:
-                while queue and idle:
-                    w = idle.pop()
-                    key = queue.popleft()
-                    try:
-                        w.give(key, jobs[key])
-                    except OSError:  # died while idle
-                        queue.appendleft(key)
-                        w.close(0)
-                        idle.append(self._start())
-                        continue
-                    busy[w.conn] = w
+                self._dispatch(queue, jobs, idle, busy)
+                finished = []
                 for conn in wait(list(busy)):
                     w = busy.pop(conn)
                     try:
@@ -142,6 +147,10 @@ class WorkerPool:
                     if not ok:
                         raise value
                     idle.append(w)
+                    finished.append((key, value))
+                # the freed workers get their next jobs before the driver handles the results
+                self._dispatch(queue, jobs, idle, busy)
+                for key, value in finished:
                     on_result(key, value)
             clean = True
         finally:

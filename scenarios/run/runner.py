@@ -22,7 +22,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from scenarios.output.files import atomic_write, write_parquet
+from scenarios.output.files import atomic_write, parquet_bytes
 from scenarios.run.measures import LATE_SHARE, run_measures
 from scenarios.scenario import Scenario
 
@@ -71,51 +71,67 @@ def run_scenario(
     return result
 
 
-def write_outputs(result: RunResult, plots: bool = True) -> None:
-    """Write the tables, the scenario copy and (optionally) the plots into ``result.out``."""
-    out = result.out
-    out.mkdir(parents=True, exist_ok=True)
-    model = result.model
-    files = []
+def run_tables(model) -> dict:
+    """The run's tables as pyarrow tables, by file name: steps and alliances, powers (with a
+    ``[system]`` table) and events (when recorded)."""
     tables = {"steps.parquet": model.steps_table(), "alliances.parquet": model.alliances_table()}
     if model.system is not None:
         tables["powers.parquet"] = model.powers_table()
     if model.record_events:
         tables["events.parquet"] = model.events_table()
-    else:
-        stale = out / "events.parquet"
-        if stale.exists():  # do not leave another run's events beside this run's tables
-            stale.unlink()
-    for name, table in tables.items():
-        write_parquet(table, out / name)
-        files.append(out / name)
+    return tables
+
+
+def run_meta(result: RunResult) -> dict:
+    """What ``run.json`` records: the scenario, seed, rounds and sizes actually used."""
     sc = result.scenario
-    src = Path(sc.path)
-    if src.is_file():
-        text = src.read_bytes()
-        atomic_write(out / "scenario.toml", lambda tmp: Path(tmp).write_bytes(text))
-        files.append(out / "scenario.toml")
-    meta = {
+    return {
         "scenario": sc.name,
-        "scenario_file": str(src),
+        "scenario_file": str(Path(sc.path)),
         "seed": sc.seed,
         "rounds": sc.rounds,
         "proteges": sc.n_proteges,
         "phi_constant": sc.phi.constant,
         "phi": sc.phi.value if sc.phi.constant else None,
         "delta": sc.delta,
-        "events": bool(model.record_events),
+        "events": bool(result.model.record_events),
     }
-    atomic_write(out / "run.json", lambda tmp: Path(tmp).write_text(json.dumps(meta, indent=2) + "\n"))
-    files.append(out / "run.json")
+
+
+def output_files(result: RunResult, tables: dict | None = None) -> dict[str, bytes]:
+    """The run's files as bytes, by name (what :func:`write_outputs` writes, without the plots):
+    the parquet tables (of ``tables`` if given, else :func:`run_tables`), ``scenario.toml`` (a copy
+    of the scenario file, if it is one) and ``run.json``."""
+    tables = run_tables(result.model) if tables is None else tables
+    files = {name: parquet_bytes(table) for name, table in tables.items()}
+    src = Path(result.scenario.path)
+    if src.is_file():
+        files["scenario.toml"] = src.read_bytes()
+    files["run.json"] = (json.dumps(run_meta(result), indent=2) + "\n").encode()
+    return files
+
+
+def write_outputs(result: RunResult, plots: bool = True) -> None:
+    """Write the tables, the scenario copy and (optionally) the plots into ``result.out``."""
+    out = result.out
+    out.mkdir(parents=True, exist_ok=True)
+    tables = run_tables(result.model)
+    if not result.model.record_events:
+        stale = out / "events.parquet"
+        if stale.exists():  # do not leave another run's events beside this run's tables
+            stale.unlink()
+    files = []
+    for name, data in output_files(result, tables).items():
+        atomic_write(out / name, lambda tmp, data=data: Path(tmp).write_bytes(data))
+        files.append(out / name)
     if plots:
         from scenarios.output.run_plots import make_plots
 
-        files += make_plots(out, sc, tables)
-        if model.system is not None:
+        files += make_plots(out, result.scenario, tables)
+        if result.model.system is not None:
             from scenarios.output.system_plots import write_system_plots
 
-            files += write_system_plots(out, sc, tables)
+            files += write_system_plots(out, result.scenario, tables)
     result.files = files
 
 

@@ -47,35 +47,81 @@ DONE = "done.json"
 ERROR = "error.json"
 PARTIAL = ".partial-"
 #: modules the local pool's fork server imports once for all its workers
-WORKER_PRELOAD = ("scenarios.run.sweep", "scenarios.run.runner", "agents.model")
+WORKER_PRELOAD = ("scenarios.run.sweep", "scenarios.run.runner", "agents.model", "pyarrow.parquet")
+BATCH = "batch-"
+#: Dask settings for a LocalCluster made by ``--dask local`` (no profiler, fewer system samples)
+LOCAL_CLUSTER_CONFIG = {"distributed.worker.profile.enabled": False,
+                        "distributed.admin.system-monitor.interval": "2s"}
+#: seconds of estimated work (scenarios/run/budget.py) a task of several runs aims at
+TASK_SECONDS = 1.0
 
 # ------------------------------------------------------------------ one run (on a worker)
 def execute_run(task: dict) -> dict:
     """Run one planned run; return its files (name -> bytes) and measures, or its error.
 
-    Runs on a worker (a pool process or a Dask worker). Writes nothing to the
-    sweep directory: the files come back to the driver. A run that raises is
-    returned as ``{"run_id", "error", "traceback"}``.
+    Runs on a worker (a pool process or a Dask worker). Writes nothing to disk: the
+    files come back to the driver. Which files, the scenario's ``[output] tables`` says:
+    ``"all"`` (the runner's tables and run.json), ``"steps"`` (steps.parquet) or
+    ``"summary"`` (none: only the measures; events are then not recorded either).
+    A run that raises is returned as ``{"run_id", "error", "traceback"}``.
     """
-    from scenarios.run.runner import run_scenario
+    from scenarios.output.files import parquet_bytes
+    from scenarios.run.runner import output_files, run_scenario, run_tables
     from scenarios.scenario import parse_scenario
 
     run_id = task["run_id"]
     cpu0 = time.process_time()
     try:
         sc = parse_scenario(json.loads(task["data"]), task["label"])
-        with tempfile.TemporaryDirectory(prefix="alliances-sweep-run-") as tmp:
-            result = run_scenario(sc, out=tmp, progress=False, plots=False)
-            files = {p.name: p.read_bytes() for p in sorted(Path(tmp).iterdir()) if p.is_file()}
-        return {"run_id": run_id, "files": files, "measures": run_measures(result.model),
-                "seconds": result.seconds, "cpu_seconds": time.process_time() - cpu0}
+        keep = sc.output_tables
+        cpu1 = time.process_time()
+        result = run_scenario(sc, out=None, progress=False, plots=False,
+                              record_events=None if keep == "all" else False)
+        model_cpu = time.process_time() - cpu1
+        tables = run_tables(result.model)
+        if keep == "all":
+            files = output_files(result, tables)
+        elif keep == "steps":
+            files = {"steps.parquet": parquet_bytes(tables["steps.parquet"])}
+        else:
+            files = {}
+        measures = run_measures(result.model, steps=tables["steps.parquet"], spells=tables["alliances.parquet"])
+        return {"run_id": run_id, "files": files, "measures": measures, "tables": keep,
+                "seconds": result.seconds, "cpu_seconds": time.process_time() - cpu0, "model_cpu_seconds": model_cpu}
     except Exception as exc:  # recorded, the sweep goes on
         return {"run_id": run_id, "error": f"{type(exc).__name__}: {' '.join(str(exc).split())}",
                 "traceback": traceback.format_exc()}
 
 
+def execute_batch(task: dict) -> list[dict]:
+    """Run a task's runs one after the other on one worker; their results, in order."""
+    return [execute_run(t) for t in task["runs"]]
+
+
 def _task(run: RunSpec) -> dict:
     return {"run_id": run.run_id, "label": run.label, "data": json.dumps(run.data)}
+
+
+def batches(runs: list[RunSpec], workers: int, task_seconds: float = TASK_SECONDS) -> list[list[RunSpec]]:
+    """The runs in consecutive groups, one task each: as many runs as make about ``task_seconds``
+    of estimated work (scenarios/run/budget.py), but at most a quarter of a worker's share, so
+    that the last tasks still keep every worker busy (``task_seconds`` = 0: one run per task)."""
+    from scenarios.run.budget import run_seconds
+
+    cap = max(1, -(-len(runs) // (4 * max(1, workers))))
+    out: list[list[RunSpec]] = []
+    cur: list[RunSpec] = []
+    est = 0.0
+    for r in runs:
+        pop = r.data["population"]
+        cur.append(r)
+        est += run_seconds(pop["proteges"], pop["patrons"], pop["ad_hoc_partners"], r.data["rounds"])
+        if est >= task_seconds or len(cur) >= cap:
+            out.append(cur)
+            cur, est = [], 0.0
+    if cur:
+        out.append(cur)
+    return out
 
 
 def _worker_init(driver_pid: int) -> None:
@@ -101,29 +147,36 @@ def _worker_init(driver_pid: int) -> None:
 
 
 # ------------------------------------------------------------------ executors
-def run_local(tasks: list[dict], workers: int, on_result: Callable[[dict], None]) -> list[str]:
-    """Run ``tasks`` on local worker processes; returns the ids given up on (their worker
-    process died :data:`~scenarios.run.pool.MAX_DEATHS_PER_JOB` times).
+def run_local(tasks: list[dict], workers: int, on_result: Callable[[list[dict]], None]) -> list[str]:
+    """Run batch ``tasks`` (``{"batch": id, "runs": [run tasks]}``) on local worker processes,
+    calling ``on_result`` with each batch's results; returns the run ids given up on (their
+    worker process died :data:`~scenarios.run.pool.MAX_DEATHS_PER_JOB` times).
 
-    A worker that dies at any moment (even while sending its result back) is noticed, its
-    run goes back in the queue and a fresh worker takes its place (scenarios/run/pool.py)."""
+    A worker that dies at any moment (even while sending its results back) is noticed, its
+    batch goes back in the queue and a fresh worker takes its place (scenarios/run/pool.py)."""
     from scenarios.run.pool import WorkerPool
 
-    pool = WorkerPool(execute_run, workers, preload=WORKER_PRELOAD, initializer=_worker_init,
+    pool = WorkerPool(execute_batch, workers, preload=WORKER_PRELOAD, initializer=_worker_init,
                       initargs=(os.getpid(),))
-    lost = pool.run({t["run_id"]: t for t in tasks}, lambda _rid, res: on_result(res))
-    return sorted(lost)
+    by_batch = {t["batch"]: t for t in tasks}
+    lost = pool.run(by_batch, lambda _b, results: on_result(results))
+    return sorted(r["run_id"] for b in lost for r in by_batch[b]["runs"])
 
 
-def run_dask(tasks: list[dict], address: str, workers: int, on_result: Callable[[dict], None],
+def run_dask(tasks: list[dict], address: str, workers: int, on_result: Callable[[list[dict]], None],
              processes: bool = True) -> list[str]:
-    """Run ``tasks`` on a Dask cluster (``address``) or a LocalCluster (``"local"``)."""
+    """Run batch ``tasks`` on a Dask cluster (``address``) or a LocalCluster (``"local"``)."""
+    import dask
     from distributed import Client, LocalCluster, as_completed
 
     cluster = None
     if address == "local":
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=processes,
-                               dashboard_address=None)
+        # the workers' statistical profiler samples every thread's stack every 10 ms: for runs
+        # that hold the GIL in short numpy calls that costs the runs time; the nannies pass
+        # this configuration on to their worker processes
+        with dask.config.set(LOCAL_CLUSTER_CONFIG):
+            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=processes,
+                                   dashboard_address=None)
         client = Client(cluster)
     else:
         try:
@@ -134,16 +187,16 @@ def run_dask(tasks: list[dict], address: str, workers: int, on_result: Callable[
     try:
         futures = {}
         for t in tasks:
-            fut = client.submit(execute_run, t, pure=False, key=f"alliances-run-{t['run_id']}-{uuid.uuid4().hex}")
-            futures[fut] = t["run_id"]
+            fut = client.submit(execute_batch, t, pure=False, key=f"alliances-batch-{t['batch']}-{uuid.uuid4().hex}")
+            futures[fut] = t
         for fut in as_completed(list(futures)):
             try:
-                res = fut.result()
-            except Exception as exc:  # e.g. KilledWorker: the run took down its workers
-                res = {"run_id": futures[fut], "error": f"{type(exc).__name__}: {' '.join(str(exc).split())}",
-                       "traceback": ""}
+                results = fut.result()
+            except Exception as exc:  # e.g. KilledWorker: the batch took down its workers
+                err = f"{type(exc).__name__}: {' '.join(str(exc).split())}"
+                results = [{"run_id": r["run_id"], "error": err, "traceback": ""} for r in futures[fut]["runs"]]
             fut.release()
-            on_result(res)
+            on_result(results)
     finally:
         client.close()
         if cluster is not None:
@@ -224,22 +277,64 @@ class SweepBusy(OSError):
     """Another driver holds the sweep directory's lock."""
 
 
-def completed(run: RunSpec, runs_dir: Path) -> dict | None:
-    """The run's done.json if its folder is complete and matches the planned spec, else None."""
+def batch_records(runs_dir: Path) -> dict[str, list[dict]]:
+    """The done records kept in ``runs_dir``'s batch files (runs whose sweep keeps only the
+    summary), by run id. A batch file appears whole (written beside, then renamed) and is
+    never changed afterwards, so each is read once per process."""
+    runs_dir = Path(runs_dir)
+    try:
+        names = sorted(p.name for p in os.scandir(runs_dir) if p.name.startswith(BATCH) and p.name.endswith(".json"))
+    except OSError:
+        return {}
+    cache = _BATCH_CACHE.setdefault(str(runs_dir.resolve()), {})
+    for gone in set(cache) - set(names):
+        del cache[gone]
+    index: dict[str, list[dict]] = {}
+    for name in names:
+        if name not in cache:
+            try:
+                recs = json.loads((runs_dir / name).read_text())["runs"]
+                cache[name] = [r for r in recs if isinstance(r, dict) and "run" in r]
+            except (OSError, ValueError, KeyError, TypeError):
+                cache[name] = []  # unreadable: vouches for nothing
+        for rec in cache[name]:
+            index.setdefault(rec["run"], []).append(rec)
+    return index
+
+
+_BATCH_CACHE: dict[str, dict[str, list[dict]]] = {}
+
+
+def completed(run: RunSpec, runs_dir: Path, records: dict[str, list[dict]] | None = None) -> dict | None:
+    """The run's done record if it is complete and matches the planned spec, else None: its
+    folder's done.json (with every file it lists at its recorded size) or its entry in a batch
+    file. ``records`` is :func:`batch_records` of ``runs_dir`` if the caller has it."""
     d = runs_dir / run.run_id
     try:
         done = json.loads((d / DONE).read_text())
     except (OSError, ValueError):
-        return None
-    if not isinstance(done, dict) or done.get("spec_hash") != run.spec_hash:
-        return None
-    for name, size in done.get("files", {}).items():
-        try:
-            if (d / name).stat().st_size != size:
-                return None
-        except OSError:
-            return None
-    return done
+        done = None
+    if isinstance(done, dict) and done.get("spec_hash") == run.spec_hash:
+        for name, size in done.get("files", {}).items():
+            try:
+                if (d / name).stat().st_size != size:
+                    break
+            except OSError:
+                break
+        else:
+            return done
+    for rec in (batch_records(runs_dir) if records is None else records).get(run.run_id, ()):
+        if rec.get("spec_hash") == run.spec_hash:
+            return rec
+    return None
+
+
+def _fsync_file(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _fsync_dir(d: Path) -> None:
@@ -268,7 +363,14 @@ def _commit_dir(runs_dir: Path, run_id: str, write: Callable[[Path], None]) -> N
         raise
 
 
+def _done_record(run: RunSpec, res: dict, files: dict[str, bytes]) -> dict:
+    return {"run": run.run_id, "spec_hash": run.spec_hash,
+            "measures": {k: _jsonable(v) for k, v in res["measures"].items()},
+            "files": {name: len(data) for name, data in sorted(files.items())}}
+
+
 def _save_result(run: RunSpec, res: dict, runs_dir: Path) -> None:
+    """A run's folder: its files, spec.json and done.json (last), or its error.json."""
     def write(d: Path) -> None:
         if "error" in res:
             (d / ERROR).write_text(json.dumps(
@@ -284,15 +386,46 @@ def _save_result(run: RunSpec, res: dict, runs_dir: Path) -> None:
                 f.write(data)
                 f.flush()
                 os.fsync(f.fileno())  # on disk before the marker that vouches for them
-        done = {"run": run.run_id, "spec_hash": run.spec_hash,
-                "measures": {k: _jsonable(v) for k, v in res["measures"].items()},
-                "files": {name: len(data) for name, data in sorted(files.items())}}
         with open(d / DONE, "w") as f:  # last: the folder is complete
-            f.write(json.dumps(done, indent=1, sort_keys=True) + "\n")
+            f.write(json.dumps(_done_record(run, res, files), indent=1, sort_keys=True) + "\n")
             f.flush()
             os.fsync(f.fileno())
 
     _commit_dir(runs_dir, run.run_id, write)
+
+
+def _save_batch(items: list[tuple[RunSpec, dict]], runs_dir: Path) -> None:
+    """Finished runs that keep only their summary: one batch file for all of them, written
+    beside (fsynced) and renamed into place; older folders of these runs (errors) removed."""
+    recs = [_done_record(run, res, {}) for run, res in items]
+    text = json.dumps({"format": 1, "runs": recs}, indent=1, sort_keys=True) + "\n"
+    name = f"{BATCH}{items[0][0].run_id}-{uuid.uuid4().hex[:8]}.json"
+    tmp = runs_dir / f"{PARTIAL}{name}"
+    try:
+        tmp.write_text(text)
+        _fsync_file(tmp)
+        os.rename(tmp, runs_dir / name)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    _fsync_dir(runs_dir)
+    for run, _ in items:
+        if (runs_dir / run.run_id).exists():
+            shutil.rmtree(runs_dir / run.run_id, ignore_errors=True)
+
+
+def _save_results(results: list[dict], by_id: dict[str, RunSpec], runs_dir: Path) -> None:
+    """Commit a task's results: a folder for each run that keeps files or raised, one batch
+    file for the runs that keep only their summary."""
+    summary_only = []
+    for res in results:
+        run = by_id[res["run_id"]]
+        if "error" not in res and res.get("tables") == "summary":
+            summary_only.append((run, res))
+        else:
+            _save_result(run, res, runs_dir)
+    if summary_only:
+        _save_batch(summary_only, runs_dir)
 
 
 def _recorded_error(run: RunSpec, runs_dir: Path) -> str | None:
@@ -313,12 +446,13 @@ def summary_frame(plan: SweepPlan, out: Path):
 
     runs_dir = out / RUNS
     names = measure_names(any("system" in r.data for r in plan.runs))
+    records = batch_records(runs_dir)
     rows = []
     for r in plan.runs:
         row = {"run": r.run_id, "point": r.point, "replication": r.replication, "seed": r.seed}
         for k in plan.keys:
             row[k] = format_value(r.params[k])
-        done = completed(r, runs_dir)
+        done = completed(r, runs_dir, records)
         err = None
         if done is not None:
             status = "done"
@@ -364,6 +498,8 @@ class SweepReport:
     seconds: float = 0.0
     #: CPU time the runs used on their workers (not stored: timings are not results)
     cpu_seconds: float = 0.0
+    #: of which building and stepping the models (the rest: parsing, tables, measures)
+    model_cpu_seconds: float = 0.0
     plots: list[Path] = field(default_factory=list)
 
     @property
@@ -385,8 +521,9 @@ class SweepReport:
 
 def run_sweep(plan: SweepPlan, out: str | Path, workers: int = 2, dask: str | None = None,
               progress: bool = True, plots: bool = True, dask_processes: bool = True,
-              only: Iterable[str] | None = None) -> SweepReport:
-    """Run the plan's missing runs into ``out`` (resuming whatever is already there)."""
+              only: Iterable[str] | None = None, task_seconds: float = TASK_SECONDS) -> SweepReport:
+    """Run the plan's missing runs into ``out`` (resuming whatever is already there), several
+    runs to a task: about ``task_seconds`` of estimated work each (0: one run per task)."""
     from tqdm import tqdm
 
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
@@ -399,12 +536,16 @@ def run_sweep(plan: SweepPlan, out: str | Path, workers: int = 2, dask: str | No
         runs_dir = out / RUNS
         runs_dir.mkdir(exist_ok=True)
         for p in runs_dir.glob(PARTIAL + "*"):  # left by a killed driver: never trusted
-            shutil.rmtree(p, ignore_errors=True)
+            if p.is_dir() and not p.is_symlink():
+                shutil.rmtree(p, ignore_errors=True)
+            else:
+                p.unlink(missing_ok=True)
         status: dict[str, str] = {}
         errors: dict[str, str] = {}
         todo = []
+        records = batch_records(runs_dir)
         for r in plan.runs:
-            if completed(r, runs_dir) is not None:
+            if completed(r, runs_dir, records) is not None:
                 status[r.run_id] = "done"
             else:
                 todo.append(r)
@@ -423,25 +564,27 @@ def run_sweep(plan: SweepPlan, out: str | Path, workers: int = 2, dask: str | No
                    disable=None if progress else True)
         last_manifest = [time.monotonic()]
 
-        def on_result(res: dict) -> None:
-            run = by_id[res["run_id"]]
-            _save_result(run, res, runs_dir)
-            if "error" in res:
-                status[run.run_id] = "error"
-                errors[run.run_id] = res["error"]
-                report.failed[run.run_id] = res["error"]
-            else:
-                status[run.run_id] = "done"
-                errors.pop(run.run_id, None)
-            report.ran += 1
-            report.cpu_seconds += res.get("cpu_seconds", 0.0)
-            bar.update(1)
+        def on_result(results: list[dict]) -> None:
+            _save_results(results, by_id, runs_dir)
+            for res in results:
+                rid = res["run_id"]
+                if "error" in res:
+                    status[rid] = "error"
+                    errors[rid] = res["error"]
+                    report.failed[rid] = res["error"]
+                else:
+                    status[rid] = "done"
+                    errors.pop(rid, None)
+                report.ran += 1
+                report.cpu_seconds += res.get("cpu_seconds", 0.0)
+                report.model_cpu_seconds += res.get("model_cpu_seconds", 0.0)
+            bar.update(len(results))
             if time.monotonic() - last_manifest[0] > 2.0:
                 _write_json(out / MANIFEST, _manifest(plan, status, errors))
                 last_manifest[0] = time.monotonic()
 
         t0 = time.perf_counter()
-        tasks = [_task(r) for r in todo]
+        tasks = [{"batch": b[0].run_id, "runs": [_task(r) for r in b]} for b in batches(todo, workers, task_seconds)]
         try:
             if tasks:
                 if dask:
@@ -462,4 +605,5 @@ def run_sweep(plan: SweepPlan, out: str | Path, workers: int = 2, dask: str | No
         os.close(lock)
 
 
-__all__ = ["run_sweep", "execute_run", "write_summary", "summary_frame", "completed", "SweepReport", "SweepBusy"]
+__all__ = ["run_sweep", "execute_run", "execute_batch", "batches", "write_summary", "summary_frame", "completed",
+           "batch_records", "SweepReport", "SweepBusy"]
