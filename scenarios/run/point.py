@@ -58,21 +58,16 @@ def run_point(scenario, seed: int | None = None, *, tables: bool = False, **over
     [system] table (pandas DataFrames, the same rows as the parquet files of ``alliances run``).
     Without it, events are not recorded (faster; the measures do not use them).
     """
-    from scenarios.run.runner import run_scenario
+    from scenarios.run.runner import run_scenario, run_tables
 
     if not isinstance(tables, bool):
         raise ValueError(f"run_point: tables must be True or False, got {tables!r}")
     sc = point_scenario(scenario, seed, **overrides)
     result = run_scenario(sc, out=None, progress=False, plots=False, record_events=None if tables else False)
-    out: dict = dict(run_measures(result.model))
+    found = run_tables(result.model)  # each table built once, for the measures and the caller
+    out: dict = dict(run_measures(result.model, steps=found["steps.parquet"], spells=found["alliances.parquet"]))
     if tables:
-        model = result.model
-        found = {"steps": model.steps_table(), "alliances": model.alliances_table()}
-        if model.record_events:
-            found["events"] = model.events_table()
-        if model.system is not None:
-            found["powers"] = model.powers_table()
-        out["tables"] = {k: t.to_pandas() for k, t in found.items()}
+        out["tables"] = {name.removesuffix(".parquet"): t.to_pandas() for name, t in found.items()}
     return out
 
 
