@@ -329,12 +329,12 @@ def completed(run: RunSpec, runs_dir: Path, records: dict[str, list[dict]] | Non
     return None
 
 
-def _fsync_file(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+def _write_synced(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` and fsync it (on disk before anything that vouches for it)."""
+    with open(path, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
 
 
 def _fsync_dir(d: Path) -> None:
@@ -382,14 +382,9 @@ def _save_result(run: RunSpec, res: dict, runs_dir: Path) -> None:
             {"run": run.run_id, "point": run.point, "replication": run.replication, "seed": run.seed,
              "params": run.params, "scenario": run.data}, indent=1, sort_keys=True) + "\n").encode()
         for name, data in files.items():
-            with open(d / name, "wb") as f:
-                f.write(data)
-                f.flush()
-                os.fsync(f.fileno())  # on disk before the marker that vouches for them
-        with open(d / DONE, "w") as f:  # last: the folder is complete
-            f.write(json.dumps(_done_record(run, res, files), indent=1, sort_keys=True) + "\n")
-            f.flush()
-            os.fsync(f.fileno())
+            _write_synced(d / name, data)  # on disk before the marker that vouches for them
+        # last: the folder is complete
+        _write_synced(d / DONE, (json.dumps(_done_record(run, res, files), indent=1, sort_keys=True) + "\n").encode())
 
     _commit_dir(runs_dir, run.run_id, write)
 
@@ -402,8 +397,7 @@ def _save_batch(items: list[tuple[RunSpec, dict]], runs_dir: Path) -> None:
     name = f"{BATCH}{items[0][0].run_id}-{uuid.uuid4().hex[:8]}.json"
     tmp = runs_dir / f"{PARTIAL}{name}"
     try:
-        tmp.write_text(text)
-        _fsync_file(tmp)
+        _write_synced(tmp, text.encode())
         os.rename(tmp, runs_dir / name)
     except BaseException:
         tmp.unlink(missing_ok=True)
