@@ -56,7 +56,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, stats
+from scipy import optimize
 
 from analytic.division import Benefits
 from analytic.params import validate, validate_scalar
@@ -102,7 +102,7 @@ class GeneralSolver(Period2Profile):
     distribution with support in [0, 1]); its `draw_offers` draws the agents' offers from F."""
 
     def __init__(self, dist=None, label: str | None = None, patron_benefit: float = 1.0):
-        self.dist = stats.uniform(0.0, 1.0) if dist is None else dist
+        self.dist = uniform_offers() if dist is None else dist
         # b: what the good is worth to the patron (the paper: 1; extension 3, `analytic.bargaining`)
         self.patron_benefit = float(patron_benefit)
         lo, hi = (float(v) for v in self.dist.support())
@@ -507,12 +507,21 @@ class _Point:
 
 
 # ------------------------------------------------------------------ distributions by name
+def uniform_offers():
+    """U[0, 1], the paper's outside offers, as a frozen scipy.stats distribution."""
+    from scipy import stats  # (here, not at the top: it takes a fifth of a second to import)
+
+    return stats.uniform(0.0, 1.0)
+
+
 def make_distribution(name: str = "uniform", **params):
     """A frozen scipy.stats continuous distribution by name and parameters, support in [0, 1].
 
     E.g. ``make_distribution("beta", a=2, b=5)``; ``"uniform"`` without parameters is U[0, 1].
     Raises ValueError with a one-line message if the name, the parameters or the support is bad.
     """
+    from scipy import stats  # (here, not at the top: it takes a fifth of a second to import)
+
     if not isinstance(name, str) or not isinstance(getattr(stats, name, None), stats.rv_continuous):
         raise ValueError(f"not a continuous scipy.stats distribution: {name!r}")
     try:
@@ -545,4 +554,4 @@ def distribution_label(name: str, params: dict) -> str:
     return "U[0, 1]" if name == "uniform" and not params else f"{name}({_fmt(params)})"
 
 
-__all__ = ["GeneralSolver", "GENERAL_FIELDS", "distribution_label", "make_distribution", "solver_for"]
+__all__ = ["GeneralSolver", "GENERAL_FIELDS", "distribution_label", "make_distribution", "solver_for", "uniform_offers"]

@@ -51,10 +51,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from analytic.auction import AuctionTables, BandAuction
-from analytic.general import GeneralSolver, Period2Profile, distribution_label, make_distribution
+from analytic.general import GeneralSolver, Period2Profile, distribution_label, make_distribution, uniform_offers
 from analytic.params import validate, validate_scalar
 from analytic.result import OUTSIDER_FIELDS, Equilibrium
 from analytic.solver import PAPER_GAME
@@ -76,7 +75,7 @@ class StrategicOutsiders(Period2Profile):
         if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
             raise ValueError(f"k (outsiders per search) must be an integer >= 1, got {k!r}")
         self.k = int(k)
-        self.H = stats.uniform(0.0, 1.0) if valuations is None else valuations
+        self.H = uniform_offers() if valuations is None else valuations
         lo, hi = (float(v) for v in self.H.support())
         if lo < 0.0 or hi > 1.0:
             raise ValueError(f"valuation distribution must have its support in [0, 1], got [{lo:g}, {hi:g}]")
@@ -417,7 +416,7 @@ def truthful_solver(k: int = 1, valuations=None, label: str | None = None):
     or `analytic.general`'s with F = H^k."""
     if k == 1 and valuations is None:
         return PAPER_GAME
-    base = stats.uniform(0.0, 1.0) if valuations is None else valuations
+    base = uniform_offers() if valuations is None else valuations
     dist = base if k == 1 else _MaxOf(base, k)
     return GeneralSolver(dist, label=f"max of {k} x {label or 'U[0, 1]'}" if k > 1 else label)
 

@@ -170,3 +170,41 @@ def test_extension_figures_mark_the_exact_c_star_not_the_grid_point(caught, tmp_
                 c_star={"paper": (C_PROP1, 0.65)})
     dots = [ln for ln in caught["x.png"].axes[2].get_lines() if ln.get_marker() == "o" and len(ln.get_xdata()) == 1]
     assert [(float(d.get_xdata()[0]), float(d.get_ydata()[0])) for d in dots] == [(C_PROP1, 0.65)]
+
+
+def test_the_style_without_seaborn_is_seaborns_theme():
+    """A run's plots are drawn without importing seaborn (``themed_pyplot``), in the style every
+    other figure gets from seaborn's theme (``seaborn_pyplot``): every setting equal, but
+    seaborn's own colour map (no run plot draws an image)."""
+    import matplotlib as mpl
+
+    from scenarios.output.style import seaborn_pyplot, themed_pyplot
+
+    def settings(make) -> dict:
+        with mpl.rc_context():
+            mpl.rcdefaults()
+            make()
+            rc = dict(mpl.rcParams)
+        rc["axes.prop_cycle"] = [mpl.colors.to_hex(c) for c in rc["axes.prop_cycle"].by_key()["color"]]
+        return rc
+
+    mine, seaborns = settings(themed_pyplot), settings(seaborn_pyplot)
+    assert {k for k in seaborns if seaborns[k] != mine[k]} == {"image.cmap"}
+    assert mine["axes.prop_cycle"][:2] == ["#4c72b0", "#dd8452"], "seaborn's deep palette"
+    assert settings(lambda: None)["axes.grid"] is False, "the comparison starts from matplotlib's defaults"
+
+
+def test_a_runs_plots_do_not_import_seaborn(tmp_path):
+    """(importing seaborn is half a second of every `alliances run`: docs/performance.md)"""
+    import subprocess
+    import sys
+
+    code = ("import sys\n"
+            "from scenarios.run.runner import run_scenario\n"
+            "from scenarios.scenario import load_scenario\n"
+            "sc = load_scenario('baseline').with_overrides(rounds=3)\n"
+            f"run_scenario(sc, out={str(tmp_path)!r}, progress=False)\n"
+            "assert (__import__('pathlib').Path(sys.argv[1]) / 'churn.png').is_file()\n"
+            "print('seaborn' in sys.modules, 'scipy.stats' in sys.modules)\n")
+    out = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "False"], out.stdout

@@ -1,5 +1,8 @@
-"""Seaborn plots of a run: churn, breakup rate against c (with the analytic curve),
-survival of alliance spells, the distribution of c over time and burden-sharing."""
+"""The plots of a run: churn, breakup rate against c (with the analytic curve), survival of
+alliance spells, the distribution of c over time and burden-sharing.
+
+Drawn with matplotlib alone in the project's style (``style.themed_pyplot``): every `alliances
+run` draws them, and importing seaborn would cost it half a second."""
 
 from __future__ import annotations
 
@@ -9,7 +12,7 @@ import numpy as np
 
 from analytic.paper import C_PROP1
 from scenarios.output.files import save_figure
-from scenarios.output.style import broken_at, seaborn_pyplot
+from scenarios.output.style import broken_at, themed_pyplot
 from scenarios.run.measures import band_index, breakup_rate
 
 
@@ -88,7 +91,7 @@ def make_plots(out: Path, scenario, tables: dict) -> list[Path]:
     """Write the five plots into ``out``; returns their paths. With a ``[system]`` table the
     breakup-rate plot is left out: the system's own (`scenarios.output.system_plots`) draws it
     against the equilibrium of the system's final state, not of U[0, 1]."""
-    plt, sns = seaborn_pyplot()
+    plt = themed_pyplot()
     out = Path(out)
     steps = tables["steps.parquet"].to_pandas()
     spells = tables["alliances.parquet"].to_pandas()
@@ -98,8 +101,9 @@ def make_plots(out: Path, scenario, tables: dict) -> list[Path]:
 
     # 1. churn over time
     fig, ax = plt.subplots(figsize=(7, 4))
-    sns.lineplot(data=steps, x="step", y="churn_rate", ax=ax, label="breakups / alliances")
-    sns.lineplot(data=steps, x="step", y="share_searching", ax=ax, label="protégés searching")
+    ax.plot(steps["step"], steps["churn_rate"], label="breakups / alliances")
+    ax.plot(steps["step"], steps["share_searching"], label="protégés searching")
+    ax.legend()
     ax.set(xlabel="round", ylabel="share of alliances", title=f"{title}: alliance churn", ylim=(0, None))
     files.append(save_figure(fig, out / "churn.png", DPI, bbox_inches="tight"))
 
@@ -117,7 +121,7 @@ def make_plots(out: Path, scenario, tables: dict) -> list[Path]:
         ax.plot(gx, gy, color="k", lw=1.5, label="analytic P(breakup)")
         ax.errorbar(
             sim["c_mid"], sim["rate"], yerr=[sim["rate"] - sim["lo"], sim["hi"] - sim["rate"]],
-            fmt="o", ms=4, color=sns.color_palette()[1], label="simulated (95% CI)",
+            fmt="o", ms=4, color="C1", label="simulated (95% CI)",
         )
         ax.axvline(C_PROP1, ls=":", color="grey", label="c = 1/32")
         ax.set(xlabel="search cost c", ylabel="breakups per alliance-round", ylim=(0, None),
@@ -145,8 +149,8 @@ def make_plots(out: Path, scenario, tables: dict) -> list[Path]:
     # 4. distribution of c over time
     fig, ax = plt.subplots(figsize=(7, 4))
     ax.fill_between(steps["step"], steps["c_q25"], steps["c_q75"], alpha=0.3, label="interquartile range")
-    sns.lineplot(data=steps, x="step", y="c_median", ax=ax, label="median")
-    sns.lineplot(data=steps, x="step", y="c_mean", ax=ax, label="mean", linestyle="--")
+    ax.plot(steps["step"], steps["c_median"], label="median")
+    ax.plot(steps["step"], steps["c_mean"], label="mean", linestyle="--")
     ax.axhline(C_PROP1, ls=":", color="grey", label="c = 1/32")
     # from 0, and at least up to 1/32: a wiggle of a fraction of a percent is not blown up to full height
     top = max(float(steps["c_q75"].max()), float(steps["c_mean"].max()), C_PROP1) * 1.25
