@@ -1,7 +1,5 @@
 """``python -m scenarios.cli ...``: the ``alliances`` command."""
 
-import sys
+from scenarios.cli import console
 
-from scenarios.cli import main
-
-sys.exit(main())
+console()
