@@ -12,7 +12,7 @@ import numpy as np
 
 from analytic.paper import C_PROP1
 from scenarios.output.files import save_figure
-from scenarios.output.style import broken_at, themed_pyplot
+from scenarios.output.style import broken_at, rate_dots, themed_pyplot
 from scenarios.run.measures import band_index, breakup_rate
 
 
@@ -119,10 +119,7 @@ def make_plots(out: Path, scenario, tables: dict) -> list[Path]:
         fig, ax = plt.subplots(figsize=(7, 4))
         gx, gy = broken_at(grid, curve, C_PROP1)  # no line across the jump at c = 1/32
         ax.plot(gx, gy, color="k", lw=1.5, label="analytic P(breakup)")
-        ax.errorbar(
-            sim["c_mid"], sim["rate"], yerr=[sim["rate"] - sim["lo"], sim["hi"] - sim["rate"]],
-            fmt="o", ms=4, color="C1", label="simulated (95% CI)",
-        )
+        rate_dots(ax, sim, "simulated (95% CI)")
         ax.axvline(C_PROP1, ls=":", color="grey", label="c = 1/32")
         ax.set(xlabel="search cost c", ylabel="breakups per alliance-round", ylim=(0, None),
                title=f"{title}: breakup rate against c")

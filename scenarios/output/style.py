@@ -97,3 +97,11 @@ def broken_at(x, y, x0: float):
     if i == 0 or i == x.size:
         return x, y
     return np.insert(x, i, x0), np.insert(y, i, np.nan)
+
+
+def rate_dots(ax, rates, label: str) -> None:
+    """Draw ``rates`` (columns c_mid, rate, lo, hi: a simulated rate per band of c with its
+    interval) on ``ax`` as dots with error bars, in the second colour of the cycle."""
+    # (arrays, not Series: matplotlib float()s a one-row Series, which pandas deprecates)
+    x, rate, lo, hi = (rates[k].to_numpy(dtype=float) for k in ("c_mid", "rate", "lo", "hi"))
+    ax.errorbar(x, rate, yerr=[rate - lo, hi - rate], fmt="o", ms=4, color="C1", label=label)

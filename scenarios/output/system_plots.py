@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from scenarios.output.files import save_figure
-from scenarios.output.style import seaborn_pyplot
+from scenarios.output.style import rate_dots, seaborn_pyplot
 
 #: resolution of the plots (PNG), as the other run plots
 DPI = 120
@@ -183,8 +183,7 @@ def plot_breakup_vs_c(sim: pd.DataFrame, curve: pd.DataFrame, path, title: str, 
     fig, ax = plt.subplots(figsize=(7, 4))
     if curve is not None:
         ax.plot(curve["c"], curve["p_breakup"], color="k", lw=1.5, label="equilibrium for the final $F_t$")
-    ax.errorbar(sim["c_mid"], sim["rate"], yerr=[sim["rate"] - sim["lo"], sim["hi"] - sim["rate"]],
-                fmt="o", ms=4, color="C1", label=f"simulated, rounds {from_step}+ (95% CI)")
+    rate_dots(ax, sim, f"simulated, rounds {from_step}+ (95% CI)")
     ax.set(xlabel="search cost c", ylabel="breakups per alliance-round", ylim=(0, None),
            title=f"{title}: breakup rate against c")
     ax.legend()
