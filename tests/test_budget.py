@@ -94,6 +94,38 @@ def test_the_sweep_counts_each_worker_running_its_largest_run(capsys, monkeypatc
     assert "on 4 workers needs about" in capsys.readouterr().err
 
 
+CALIBRATION = """[calibration]
+parameters = {{ "search_cost.value" = [0.0, 0.03] }}
+target = {{ group_by = "all" }}
+points = {points}
+refine = 1
+replications = 3
+"""
+
+
+def test_a_calibration_too_large_is_refused_before_its_data_or_design(capsys, four_gb, tmp_path):
+    path = _scenario(tmp_path, extra=CALIBRATION.format(points=10**8))
+    # (2 stages of 10^8 points and the estimate) x 3 replications; the data folder is not even read
+    _refused(capsys, ["calibrate", path, "--data", str(tmp_path / "no-such-folder"), "--out", str(tmp_path / "o"),
+                      "--workers", "2"], "calibration of big: 600000003 runs", "on 2 workers")
+    assert not (tmp_path / "o").exists()
+
+
+def test_a_calibration_counts_every_stage_and_replication():
+    from dataclasses import replace
+
+    sc = load_scenario("atop_calibration")
+    one = budget.calibration_estimate(sc, 1)
+    twice = budget.calibration_estimate(
+        replace(sc, calibration=dict(sc.calibration, replications=2 * sc.calibration["replications"])), 1)
+    assert twice.seconds == pytest.approx(2 * one.seconds)
+    runs = ((sc.calibration["refine"] + 1) * sc.calibration["points"] + 1) * sc.calibration["replications"]
+    assert f"{runs} runs" in one.asked
+    run = budget.scenario_estimate(sc)
+    assert one.seconds == pytest.approx(runs * run.seconds, rel=0.01)  # one worker: the runs one after another
+    assert budget.calibration_estimate(sc, 2).seconds == pytest.approx(one.seconds / 2)
+
+
 def test_an_extension_grid_that_cannot_fit_is_refused(capsys, four_gb, tmp_path):
     _refused(capsys, ["extension", "pie", "--points", "100000000", "--out", str(tmp_path)], "x 6 curves")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from scenarios.cli.options import add_workers, workers_of
+from scenarios.cli.options import add_size_check, add_workers, workers_of
 
 DESCRIPTION = (
     "Fit the parameters a scenario's [calibration] table names (KEY = [low, high]) to the alliance spells of an "
@@ -26,6 +26,7 @@ def register(subparsers) -> None:
     add_workers(p, "with --dask local, its workers")
     p.add_argument("--dask", default=None, metavar="ADDRESS|local",
                    help="run on a Dask distributed cluster (tcp://host:8786) or a LocalCluster (local)")
+    add_size_check(p)
     p.set_defaults(handler=_calibrate)
 
 
@@ -33,7 +34,13 @@ def _calibrate(args: argparse.Namespace) -> int:
     from scenarios.run.sweep import SweepBusy
     from scenarios.studies.calibration import FIT_FILE, calibrate
 
+    from scenarios.run import budget
+    from scenarios.scenario import load_scenario
+
     workers = workers_of(args)
+    sc = load_scenario(args.scenario)
+    if sc.calibration:  # (without one, calibrate says what is missing)
+        budget.check(budget.calibration_estimate(sc, workers), enforce=args.size_check)
     try:
         fit = calibrate(args.scenario, args.data, args.out, workers=workers, dask=args.dask, progress=True)
     except SweepBusy as exc:

@@ -162,5 +162,21 @@ def sweep_estimate(plan, workers: int) -> Estimate:
         total / max(1, workers))
 
 
-__all__ = ["Estimate", "check", "available_memory", "figure_estimate", "grid_estimate", "scenario_estimate",
+
+def calibration_estimate(sc, workers: int) -> Estimate:
+    """``alliances calibrate`` of a scenario with a [calibration] table: every stage's design
+    points and the final point, each run ``replications`` times (with the scenario's sizes: a
+    fit may not move them) on ``workers`` processes, the runs' spells kept in the driver."""
+    fit = sc.calibration
+    runs = ((fit["refine"] + 1) * fit["points"] + 1) * fit["replications"]
+    sizes = (sc.n_proteges, sc.n_patrons, sc.n_ad_hoc)
+    one = run_bytes(*sizes, sc.rounds, sc.record_events)
+    return Estimate(
+        f"calibration of {sc.name}: {runs} runs ({fit['refine'] + 1} stages of {fit['points']} points and the"
+        f" estimate, x {fit['replications']} replications) on {workers} worker{'s' * (workers != 1)}",
+        BASE_BYTES + PLAN_BYTES_PER_RUN * runs + workers * (BASE_BYTES + 2 * one),
+        runs * run_seconds(*sizes, sc.rounds) / max(1, workers))
+
+
+__all__ = ["Estimate", "check", "calibration_estimate", "available_memory", "figure_estimate", "grid_estimate", "scenario_estimate",
            "plan_estimate", "sweep_estimate", "OVERRIDE", "LONG"]
