@@ -31,11 +31,10 @@ def register(subparsers) -> None:
 
 
 def _calibrate(args: argparse.Namespace) -> int:
-    from scenarios.run.sweep import SweepBusy
-    from scenarios.studies.calibration import FIT_FILE, calibrate
-
     from scenarios.run import budget
+    from scenarios.run.sweep import SweepBusy
     from scenarios.scenario import load_scenario
+    from scenarios.studies.calibration import FIT_FILE, calibrate
 
     workers = workers_of(args)
     sc = load_scenario(args.scenario)
