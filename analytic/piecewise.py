@@ -159,9 +159,17 @@ class PiecewiseLinearCDF:
     def n_pieces(self) -> int:
         return self.knots.shape[1] - 1
 
+    #: what __init__ computes, row by row (so that a row's arrays do not depend on the others)
+    _ROW_ARRAYS = ("knots", "values", "density", "G_knots", "f_poly", "g_poly")
+
     def take(self, rows) -> "PiecewiseLinearCDF":
-        """The CDFs of the given rows (an index array), as a new batch."""
-        return PiecewiseLinearCDF(self.knots[rows], self.values[rows])
+        """The CDFs of the given rows (an index array), as a new batch (the rows' checked and
+        precomputed arrays, not checked and computed again)."""
+        rows = np.asarray(rows)
+        out = object.__new__(PiecewiseLinearCDF)
+        for name in self._ROW_ARRAYS:
+            setattr(out, name, getattr(self, name)[rows.reshape(-1) if rows.ndim == 0 else rows])
+        return out
 
     def piece(self, x, rows=None):
         """Index of the piece holding x: the last k with x_k <= x, in [0, K-1]."""
