@@ -28,7 +28,7 @@ import numpy as np
 from agents.distributions import CostDistribution
 from agents.meanfield import meanfield_of
 from analytic.meanfield import MeanFieldError
-from scenarios.output.files import atomic_write
+from scenarios.output.files import atomic_write, save_figure
 from scenarios.scenario import load_scenario
 
 FIELDS = ("load_discount", "weak_strength", "lambda_f", "churn", "share_churning", "c_max_churning", "effective_poles",
@@ -96,10 +96,9 @@ def main(argv=None) -> None:
     w.writerows(rows)
     atomic_write(out / "regimes.csv", lambda tmp: Path(tmp).write_text(buf.getvalue()))
 
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from scenarios.output.style import themed_pyplot
 
+    plt = themed_pyplot()  # the project's style, as every output figure
     fig, ax = plt.subplots(figsize=(6, 4))
     for weak in sorted({r["weak_strength"] for r in rows}, reverse=True):
         rs = [r for r in rows if r["weak_strength"] == weak]
@@ -112,9 +111,9 @@ def main(argv=None) -> None:
     ax.set_xlabel("load discount")
     ax.set_ylabel("stationary breakups per alliance-round")
     ax.set_title(f"{sc.name}: churn at the mean-field stationary state" + (" (x: simulated)" if args.simulate else ""))
-    ax.legend(fontsize=8)
+    ax.legend()
     fig.tight_layout()
-    atomic_write(out / "regimes.png", lambda tmp: fig.savefig(tmp, format="png", dpi=120))
+    save_figure(fig, out / "regimes.png", 120, bbox_inches="tight")
     print(f"wrote {out / 'regimes.csv'}, {out / 'regimes.png'}")
 
 
