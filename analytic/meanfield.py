@@ -120,13 +120,14 @@ class MeanField:
         return self.strength / (1.0 + self.load_discount * np.asarray(load, dtype=float))
 
     def _equilibria(self, v, strategies: bool):
-        """The equilibria of the (patron group h, c node q) points when the groups' valuations are v."""
+        """The equilibria of the (patron group h, c node q) points when the groups' valuations are v;
+        also the groups' believed CDFs (one row per group) and each point's group h."""
         G, Q = self.strength.size, self.c.size
         F = piecewise.mixture_of_uniforms(np.broadcast_to(v, (G, G)), self.mix_weight)
         b = np.ones(G) if self.patron_benefit == "fixed" else np.asarray(v, dtype=float)
         h = np.repeat(np.arange(G), Q)
         out = piecewise.solve_many(F.take(h), self.phi, np.tile(self.c, G), self.delta, b[h], strategies=strategies)
-        return out, F.take(h), h
+        return out, F, h
 
     def breakup_at(self, v):
         """(G, Q): the breakup probabilities when the groups' valuations are v (for "load"
@@ -166,7 +167,7 @@ class MeanField:
         v = self.valuations(load)
         (df, eqs), F, h = self._equilibria(v, strategies=True)
         p = np.asarray(df["p_breakup"], dtype=float)
-        A = self._win_density(eqs, np.asarray(df["first_move"]), np.asarray(df["r1"], dtype=float), F)
+        A = self._win_density(eqs, np.asarray(df["first_move"]), np.asarray(df["r1"], dtype=float), F, h)
         K = self.grid
         cum = np.concatenate([np.zeros((A.shape[0], 1)), np.cumsum(A, axis=1) / K], axis=1)   # int_0^x A
         edges = np.linspace(0.0, 1.0, K + 1)
@@ -178,27 +179,28 @@ class MeanField:
             share = np.where(total[:, None] > 0, won / total[:, None], 0.0)
         return p.reshape(G, Q), share.reshape(G, Q, G), balance
 
-    def _win_density(self, eqs, move, r1, F):
+    def _win_density(self, eqs, move, r1, F, h):
         """A(x) on the midpoints of ``grid`` cells of [0, 1], per point: the chance that an
-        offer x met in a search is the one the protégé leaves with (see the module docstring)."""
+        offer x met in a search is the one the protégé leaves with (see the module docstring).
+        F: the groups' believed CDFs, h: each point's group (F and F^-1 on the grid are the
+        same for every point of a group: computed once per group)."""
         P, K = move.size, self.grid
-        x = np.broadcast_to((np.arange(K) + 0.5) / K, (P, K))
+        grid = (np.arange(K) + 0.5) / K
+        x = np.broadcast_to(grid, (P, K))
         pts = np.arange(P)[:, None]
         floor = self.phi - 1.0
         search = (move == "search")[:, None]
         delay = (move == "delay")[:, None]
-        g = eqs.protege_reservation_period1(x, pts)
+        g, r2 = eqs.reservation_and_offer(x, pts)
         now = search & (np.maximum(r1[:, None], x) >= g)
         win1 = now & (x >= r1[:, None])
         later = search & ~now
-        r2 = eqs.patron_offer_period2(x, pts)
         r2 = np.where(np.isnan(r2), -np.inf, r2)
         again = eqs.protege_searches_period2(np.maximum(np.maximum(x, r2), floor), pts)
         keep = later & (r2 < x) & (x >= floor)
-        A = win1 + keep * (1.0 - again * (1.0 - F.cdf(x)))
+        A = win1 + keep * (1.0 - again * (1.0 - F.cdf(np.broadcast_to(grid, (len(F), K)))[h]))
         # the second offer: wins if x2 >= max(choice(x1), floor), x1 ~ F (after a search) or 0 (a delay)
-        u = (np.arange(K) + 0.5) / K
-        x1 = F.ppf(np.broadcast_to(u, (P, K)))
+        x1 = F.ppf(np.broadcast_to(grid, (len(F), K)))[h]   # the offers at the grid's quantiles
         g1 = eqs.protege_reservation_period1(x1, pts)
         later1 = search & (np.maximum(r1[:, None], x1) < g1)
         x1 = np.where(delay, 0.0, x1)

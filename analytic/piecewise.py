@@ -818,13 +818,22 @@ class PiecewiseEquilibria:
 
     def patron_offer_period2(self, x1, point):
         """r2 after standing offer x1 (0 without a first search) at each point (nan: she makes none)."""
-        x, p, j = self._cell(x1, point)
-        r2 = self.r2_u[p, j] + self.r2_v[p, j] * x
-        return np.where(self.gives_up[p, j], np.nan, r2)
+        return self._offer_on_cells(*self._cell(x1, point))
 
     def protege_reservation_period1(self, x1, point):
         """g(x1) = phi - 1 + delta V2(x1): after drawing x1 he takes max(r1, x1) now iff it is >= g."""
-        x, p, j = self._cell(x1, point)
+        return self._reservation_on_cells(*self._cell(x1, point))
+
+    def reservation_and_offer(self, x1, point):
+        """(protege_reservation_period1, patron_offer_period2) at the same x1, the cells found once."""
+        cells = self._cell(x1, point)
+        return self._reservation_on_cells(*cells), self._offer_on_cells(*cells)
+
+    def _offer_on_cells(self, x, p, j):
+        r2 = self.r2_u[p, j] + self.r2_v[p, j] * x
+        return np.where(self.gives_up[p, j], np.nan, r2)
+
+    def _reservation_on_cells(self, x, p, j):
         return _poly(self.g[p, j], x)
 
     def protege_searches_period2(self, s_bar, point):

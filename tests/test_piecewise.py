@@ -304,6 +304,18 @@ def test_strategy_shapes_hold():
     assert np.array_equal(~made, np.maximum(xs, phi[pts] - 1) > b[pts])  # she gives up iff m > b
     g = eqs.protege_reservation_period1(xs, pts).reshape(50, -1)
     assert np.all(np.diff(g, axis=1) >= -1e-13)
+    g_both, r2_both = eqs.reservation_and_offer(xs, pts)  # the two at once: the same numbers
+    assert np.array_equal(g_both, g.ravel()) and np.array_equal(r2_both, r2, equal_nan=True)
+
+
+def test_taking_rows_is_building_them_afresh():
+    rng = np.random.default_rng(8)
+    Fs = pw.mixture_of_uniforms(rng.uniform(0.05, 1, (20, 5)), rng.random((20, 5)))
+    rows = np.array([3, 3, 0, 19, 7])
+    taken, fresh = Fs.take(rows), pw.PiecewiseLinearCDF(Fs.knots[rows], Fs.values[rows])
+    for name in ("knots", "values", "density", "G_knots", "f_poly", "g_poly"):
+        assert np.array_equal(getattr(taken, name), getattr(fresh, name)), name
+    assert len(Fs.take(4)) == 1 and np.array_equal(Fs.take(4).knots, Fs.knots[[4]])
 
 
 # ---------------------------------------------------------------- bad input
