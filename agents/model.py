@@ -45,6 +45,7 @@ from agents.game import (
     NONE,
     OUTCOMES,
     SEARCH,
+    distinct_points,
     move_codes,
     play_round,
 )
@@ -224,7 +225,7 @@ class AllianceModel(Model):
         else:
             key = np.empty(idx.size, dtype=[("p", float), ("c", float)])
             key["p"], key["c"] = phi[idx], self.c[idx]
-            uk, inv = np.unique(key, return_inverse=True)
+            uk, inv = distinct_points(key)
             up, uc = uk["p"], uk["c"]
         r1, mv = self._solve_values(np.broadcast_to(np.asarray(up, dtype=float), uc.shape), uc)
         self.eq_r1[idx] = r1[inv]

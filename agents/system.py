@@ -80,7 +80,7 @@ import numpy as np
 
 from analytic import piecewise
 from agents.distributions import CostDistribution
-from agents.game import move_codes
+from agents.game import distinct_points, move_codes
 
 #: Per-step metrics a model with a system adds to ``agents.model.METRICS``, in column order.
 SYSTEM_METRICS = (
@@ -328,7 +328,7 @@ class PowerSystem:
         n = patron_of.size
         key = np.empty(n, dtype=[("f", np.int64), ("p", float), ("c", float), ("b", float)])
         key["f"], key["p"], key["c"], key["b"] = row, np.broadcast_to(phi, (n,)), c, b
-        uk, point = np.unique(key, return_inverse=True)
+        uk, point = distinct_points(key)
         df, eqs = piecewise.solve_many(F.take(uk["f"]), uk["p"], uk["c"], delta, uk["b"], strategies=True)
         point = point.ravel()
         r1 = np.asarray(df["r1"], dtype=float)[point]
@@ -347,7 +347,7 @@ class PowerSystem:
         n = patron_of.size
         key = np.empty(n, dtype=[("f", np.int64), ("p", float), ("c", float)])
         key["f"], key["p"], key["c"] = row, np.broadcast_to(phi, (n,)), c
-        uk, point = np.unique(key, return_inverse=True)
+        uk, point = distinct_points(key)
         if len(self._strategic) > 4096:
             self._strategic.clear()
         solvers, eqs = [], []

@@ -127,3 +127,18 @@ def test_frequencies_match_analytic(phi, c, delta):
     assert abs(res.protege_payoff.mean() - eq.u_protege) <= 4.5 * se + 1e-9
     se = res.patron_payoff.std() / np.sqrt(n)
     assert abs(res.patron_payoff.mean() - eq.u_patron) <= 4.5 * se + 1e-9
+
+
+@pytest.mark.parametrize("n", [0, 1, 7, 5000])
+def test_distinct_points_are_numpys_unique(n):
+    """The round's distinct (F row, phi, c, b) points, by a lexsort: what np.unique gives."""
+    rng = np.random.default_rng(n)
+    key = np.empty(n, dtype=[("f", np.int64), ("p", float), ("c", float), ("b", float)])
+    key["f"] = rng.integers(0, 5, n)
+    key["p"] = rng.choice([1.1, 1.3], n)
+    key["c"] = rng.choice(np.linspace(0.0, 0.04, 7), n)
+    key["b"] = rng.choice([1.0, 0.6, 0.25], n)
+    uk, inverse = game.distinct_points(key)
+    want_uk, want_inverse = np.unique(key, return_inverse=True)
+    assert np.array_equal(uk, want_uk) and np.array_equal(inverse, want_inverse.ravel())
+    assert np.array_equal(uk[inverse], key)
