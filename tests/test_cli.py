@@ -221,3 +221,13 @@ def test_figure_data_other_parameters():
     assert len(df) == 11 and df["c"].iloc[-1] == pytest.approx(0.1)
     expected = analytic.solve_many(phi=1.3, c=df["c"].to_numpy(), delta=0.95)
     assert np.allclose(df["p_alliance"], expected["p_alliance"])
+
+
+def test_the_parser_is_built_without_the_heavy_libraries():
+    """`alliances --help` and a mistyped option answer at once (the convention of scenarios.cli:
+    command modules import pandas, matplotlib, mesa, scipy where they use them)."""
+    code = ("import sys, scenarios.cli\n"
+            "scenarios.cli.build_parser()\n"
+            "print(sorted(m for m in ('pandas', 'matplotlib', 'mesa', 'scipy', 'seaborn') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]", out.stdout

@@ -16,9 +16,12 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:  # (pandas is imported where a table is made: `alliances --help` imports this module)
+    import pandas as pd
 
 from scenarios.output.files import save_figure
 from scenarios.output.style import seaborn_pyplot
@@ -50,6 +53,8 @@ def figure3_data(phi: float = DEFAULTS["phi"], delta: float = DEFAULTS["delta"],
 
     Columns c, p_alliance, p_breakup, p_none, first_move (the protégé's), phi, delta.
     """
+    import pandas as pd
+
     import analytic
 
     _check(phi, delta)
@@ -77,6 +82,8 @@ def figure4_data(phi: float = DEFAULTS["phi"], delta: float = DEFAULTS["delta"],
     even-grid point within 1e-12 of c* is replaced by it), so the grid reaches
     c* even when c* > c_max.
     """
+    import pandas as pd
+
     import analytic
 
     _check(phi, delta)

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
-from scenarios.studies.over_c import c_star_points, c_stars, coarse_grid_warnings, footnote13, plot_over_c, refine_switch, solve_over_c, write_table
+if TYPE_CHECKING:  # (over_c and pandas are imported where used: `alliances --help` imports this module)
+    import pandas as pd
 
 DEFAULT_DISTS = ("uniform", "beta:a=2,b=5", "beta:a=5,b=2", "beta:a=2,b=2")
 
@@ -50,17 +51,20 @@ def dist_specs(dists) -> dict:
 def offers_data(dists, phi=1.1, delta=0.99, c_max=0.04, points=41, workers=1) -> pd.DataFrame:
     """One row per (distribution, c): the general equilibrium's outcome measures."""
     import analytic
+    from scenarios.studies import over_c
 
     analytic.validate(phi=phi, c=c_max, delta=delta)
     if int(points) != points or points < 3:
         raise ValueError(f"--points must be an integer >= 3, got {points}")
     c = np.linspace(0.0, float(c_max), int(points))
-    return solve_over_c(dist_specs(dists), phi, delta, c, workers)
+    return over_c.solve_over_c(dist_specs(dists), phi, delta, c, workers)
 
 
 def plot_offers(df: pd.DataFrame, path: Path, phi: float, delta: float, c_star: dict | None = None) -> Path:
-    return plot_over_c(df, "dist", path, "Extension 4: outside offers from other distributions"
-                       f" (phi = {phi:g}, delta = {delta:g})", "outside offers", c_star=c_star)
+    from scenarios.studies import over_c
+
+    return over_c.plot_over_c(df, "dist", path, "Extension 4: outside offers from other distributions"
+                              f" (phi = {phi:g}, delta = {delta:g})", "outside offers", c_star=c_star)
 
 
 def offers_study(out, dists=DEFAULT_DISTS, phi=1.1, delta=0.99, c_max=0.04, points=41, workers=1,
@@ -68,15 +72,17 @@ def offers_study(out, dists=DEFAULT_DISTS, phi=1.1, delta=0.99, c_max=0.04, poin
     """Write ``offers.csv`` (one row per F and c), ``offers_summary.csv`` (per F: c*, the
     switch to the offer accepted at once, exactly, and the breakups' shape) and, if
     ``plot``, ``offers.png`` into ``out``; return the summary."""
+    from scenarios.studies import over_c
+
     dists = list(dists)
     df = offers_data(dists, phi=phi, delta=delta, c_max=c_max, points=points, workers=workers)
-    write_table(df, out, "offers.csv")
-    summary = footnote13(df, optima=c_stars(dist_specs(dists), df, phi, delta, workers=workers))
-    for line in coarse_grid_warnings(summary, "dist", points):
+    over_c.write_table(df, out, "offers.csv")
+    summary = over_c.footnote13(df, optima=over_c.c_stars(dist_specs(dists), df, phi, delta, workers=workers))
+    for line in over_c.coarse_grid_warnings(summary, "dist", points):
         print(line, file=sys.stderr, flush=True)
-    switch = refine_switch(dist_specs(dists), df, phi, delta, workers=workers)
+    switch = over_c.refine_switch(dist_specs(dists), df, phi, delta, workers=workers)
     summary.insert(2, "c_switch_exact", summary["dist"].map(switch))
-    write_table(summary, out, "offers_summary.csv")
+    over_c.write_table(summary, out, "offers_summary.csv")
     if plot:
-        plot_offers(df, Path(out) / "offers.png", phi, delta, c_star=c_star_points(summary, "dist"))
+        plot_offers(df, Path(out) / "offers.png", phi, delta, c_star=over_c.c_star_points(summary, "dist"))
     return summary
