@@ -40,7 +40,7 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
-from analytic.division import (PAPER_PIE, PROPOSERS, AlternatingOffers, Benefits, NashBargaining, nash_share,
+from analytic.division import (AlternatingOffers, Benefits, NashBargaining, nash_share,
                                rubinstein_share)
 from analytic.general import GeneralSolver, Period2Profile, distribution_label, make_distribution
 from analytic.params import as_number_array, validate

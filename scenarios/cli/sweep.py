@@ -33,7 +33,6 @@ def register(subparsers) -> None:
 
 
 def _sweep(args: argparse.Namespace) -> int:
-    import os
 
     from scenarios.run.sensitivity import write_design
     from scenarios.run.sweep import SweepBusy, run_sweep

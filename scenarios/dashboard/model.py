@@ -22,7 +22,6 @@ reads the model's arrays or its DataCollector.
 from __future__ import annotations
 
 import math
-import os
 from dataclasses import replace
 
 import numpy as np

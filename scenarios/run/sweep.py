@@ -25,7 +25,6 @@ import fcntl
 import json
 import os
 import shutil
-import tempfile
 import threading
 import time
 import traceback
