@@ -165,10 +165,10 @@ class PiecewiseLinearCDF:
     def take(self, rows) -> "PiecewiseLinearCDF":
         """The CDFs of the given rows (an index array), as a new batch (the rows' checked and
         precomputed arrays, not checked and computed again)."""
-        rows = np.asarray(rows)
+        rows = np.atleast_1d(rows)  # (a single row index: a batch of one)
         out = object.__new__(PiecewiseLinearCDF)
         for name in self._ROW_ARRAYS:
-            setattr(out, name, getattr(self, name)[rows.reshape(-1) if rows.ndim == 0 else rows])
+            setattr(out, name, getattr(self, name)[rows])
         return out
 
     def piece(self, x, rows=None):

@@ -24,6 +24,7 @@ import time
 import numpy as np
 
 from agents.distributions import CostDistribution
+from agents.game import distinct_points
 from agents.model import AllianceModel
 from agents.system import SystemSpec
 from analytic import piecewise
@@ -49,7 +50,7 @@ def split(model: AllianceModel) -> dict[str, float]:
     b = system.patron_benefits(model.patron_of, load)
     key = np.empty(n, dtype=[("f", np.int64), ("c", float), ("b", float)])
     key["f"], key["c"], key["b"] = row, model.c, b
-    uk = np.unique(key)
+    uk, _ = distinct_points(key)  # as PowerSystem.round_policy finds them
     t0 = time.perf_counter()
     piecewise.solve_many(F.take(uk["f"]), 1.1, uk["c"], model.delta, uk["b"], strategies=True)
     out["solve"] = time.perf_counter() - t0

@@ -200,11 +200,12 @@ def test_a_runs_plots_do_not_import_seaborn(tmp_path):
     import sys
 
     code = ("import sys\n"
+            "from pathlib import Path\n"
             "from scenarios.run.runner import run_scenario\n"
             "from scenarios.scenario import load_scenario\n"
             "sc = load_scenario('baseline').with_overrides(rounds=3)\n"
             f"run_scenario(sc, out={str(tmp_path)!r}, progress=False)\n"
-            "assert (__import__('pathlib').Path(sys.argv[1]) / 'churn.png').is_file()\n"
+            "assert (Path(sys.argv[1]) / 'churn.png').is_file()\n"
             "print('seaborn' in sys.modules, 'scipy.stats' in sys.modules)\n")
     out = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"], out.stdout

@@ -33,7 +33,6 @@ def register(subparsers) -> None:
 
 
 def _sweep(args: argparse.Namespace) -> int:
-
     from scenarios.run.sensitivity import write_design
     from scenarios.run.sweep import SweepBusy, run_sweep
     from scenarios.sweep_spec import load_plan

@@ -162,7 +162,6 @@ def sweep_estimate(plan, workers: int) -> Estimate:
         total / max(1, workers))
 
 
-
 def calibration_estimate(sc, workers: int) -> Estimate:
     """``alliances calibrate`` of a scenario with a [calibration] table: every stage's design
     points and the final point, each run ``replications`` times (with the scenario's sizes: a
@@ -178,5 +177,5 @@ def calibration_estimate(sc, workers: int) -> Estimate:
         runs * run_seconds(*sizes, sc.rounds) / max(1, workers))
 
 
-__all__ = ["Estimate", "check", "calibration_estimate", "available_memory", "figure_estimate", "grid_estimate", "scenario_estimate",
-           "plan_estimate", "sweep_estimate", "OVERRIDE", "LONG"]
+__all__ = ["Estimate", "check", "available_memory", "figure_estimate", "grid_estimate", "scenario_estimate",
+           "plan_estimate", "sweep_estimate", "calibration_estimate", "OVERRIDE", "LONG"]
