@@ -18,8 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from agents.game import MOVES
-from analytic.paper import C_PROP1
-from scenarios.run.measures import band_index
+from scenarios.run.measures import band_edges, band_index
 
 
 def load_events(out_dir: str | Path):
@@ -31,17 +30,6 @@ def load_events(out_dir: str | Path):
     import pandas as pd
 
     return pd.read_parquet(path)
-
-
-def band_edges(c: np.ndarray, bands: int) -> np.ndarray:
-    """Equal-width bands over the observed c range, plus c = 1/32 (where Prop. 1 starts) as an edge."""
-    lo, hi = float(np.min(c)), float(np.max(c))
-    if hi <= lo:
-        return np.array([lo, lo])
-    edges = np.linspace(lo, hi, bands + 1)
-    if lo < C_PROP1 < hi and not np.isclose(edges, C_PROP1, rtol=0, atol=1e-12).any():
-        edges = np.sort(np.r_[edges, C_PROP1])
-    return edges
 
 
 def moves_by_band(events, bands: int = 4):

@@ -13,7 +13,7 @@ import numpy as np
 from analytic.paper import C_PROP1
 from scenarios.output.files import save_figure
 from scenarios.output.style import broken_at, rate_dots, themed_pyplot
-from scenarios.run.measures import band_index, breakup_rate
+from scenarios.run.measures import band_edges, band_index, breakup_rate
 
 
 #: resolution of the run plots (PNG)
@@ -51,7 +51,7 @@ def breakup_by_c(events, max_bands: int = 24):
     if uniq.size <= 30:
         key, mids = np.searchsorted(uniq, c), uniq
     else:
-        edges = np.linspace(c.min(), c.max(), max_bands + 1)
+        edges = band_edges(c, max_bands)  # (split at c = 1/32: no band mixes the two sides of the jump)
         key = band_index(c, edges)
         mids = (edges[:-1] + edges[1:]) / 2
     n = np.bincount(key, minlength=mids.size)
@@ -103,7 +103,7 @@ def make_plots(out: Path, scenario, tables: dict) -> list[Path]:
     fig, ax = plt.subplots(figsize=(7, 4))
     ax.plot(steps["step"], steps["churn_rate"], label="breakups / alliances")
     ax.plot(steps["step"], steps["share_searching"], label="protégés searching")
-    ax.legend()
+    ax.legend(**LEGEND_BELOW)
     ax.set(xlabel="round", ylabel="share of alliances", title=f"{title}: alliance churn", ylim=(0, None))
     files.append(save_figure(fig, out / "churn.png", DPI, bbox_inches="tight"))
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from analytic.paper import C_PROP1
+
 MEASURES = (
     "mean_churn",
     "breakup_rate",
@@ -99,6 +101,17 @@ def late_measures(steps) -> dict[str, float]:
         "late_load_strength_corr": float(corr.mean()) if len(corr) else float("nan"),
         "late_true_mean_offer": float(late["true_mean_offer"].mean()),
     }
+
+
+def band_edges(c: np.ndarray, bands: int) -> np.ndarray:
+    """Equal-width bands over the observed c range, plus c = 1/32 (where Prop. 1 starts) as an edge."""
+    lo, hi = float(np.min(c)), float(np.max(c))
+    if hi <= lo:
+        return np.array([lo, lo])
+    edges = np.linspace(lo, hi, bands + 1)
+    if lo < C_PROP1 < hi and not np.isclose(edges, C_PROP1, rtol=0, atol=1e-12).any():
+        edges = np.sort(np.r_[edges, C_PROP1])
+    return edges
 
 
 def band_index(c, edges) -> np.ndarray:
